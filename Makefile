@@ -1,0 +1,90 @@
+# gantrain — build, test, demo.  `make help` lists the targets.
+CC      ?= cc
+BUILD   ?= build
+PKGS    := openblas inih zlib
+OPT     ?= -O3 -march=native
+WARN    := -Wall -Wextra -Werror
+# ISO C mode keeps floating-point contraction off: results do not depend on
+# whether the compiler fused a multiply-add.
+CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -Iinclude -MMD -MP \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lopenblas -linih -lz) \
+             -fopenmp -lm $(EXTRA_LDFLAGS)
+
+SRC      := $(sort $(wildcard src/*/*.c))
+LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+TEST_OBJ := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRC))
+
+.PHONY: all deps test demo asan check clean fixtures help
+all: gantrain
+
+help:
+	@echo "make            build ./gantrain"
+	@echo "make test       install missing packages, build, run the whole suite"
+	@echo "make demo       install missing packages, build, train a demo model"
+	@echo "make asan       the suite under address + undefined-behaviour sanitizers"
+	@echo "make fixtures   regenerate PyTorch reference fixtures (needs python3-torch)"
+	@echo "make clean"
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# stb's single-file implementations are third-party code: build them without -Werror
+$(BUILD)/obj/io/stb_impl.o: src/io/stb_impl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Werror -Wextra,$(CFLAGS_ALL)) -Wno-unused -c $< -o $@
+
+$(BUILD)/libgantrain.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+gantrain: $(BUILD)/obj/cli/main.o $(BUILD)/libgantrain.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/test_list.h: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@grep -h '^GT_TEST(' $(TEST_SRC) | sed 's/^GT_TEST(\([a-z0-9_]*\)).*/X(\1)/' > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/test_list.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -I$(BUILD)/tests -Itests -c $< -o $@
+
+$(BUILD)/gt_tests: $(TEST_OBJ) $(BUILD)/libgantrain.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+test: deps
+	@$(MAKE) --no-print-directory gantrain $(BUILD)/gt_tests
+	@tests/run.sh $(BUILD)/gt_tests ./gantrain
+
+check: gantrain $(BUILD)/gt_tests
+	@tests/run.sh $(BUILD)/gt_tests ./gantrain
+
+# Sanitizer build in its own directory; -O1 keeps it fast enough for the suite.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" build-asan/gt_tests gantrain-asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	    tests/run.sh build-asan/gt_tests ./gantrain-asan
+
+gantrain-asan: $(BUILD)/obj/cli/main.o $(BUILD)/libgantrain.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+demo: deps
+	@$(MAKE) --no-print-directory gantrain
+	@scripts/demo.sh
+
+fixtures:
+	/usr/bin/python3 scripts/make-fixtures.py
+
+clean:
+	rm -rf build build-asan gantrain gantrain-asan
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/obj/cli/main.d

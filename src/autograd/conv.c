@@ -1,0 +1,241 @@
+/* conv.c — conv2d, conv_transpose2d and the weight-gradient op, forward and
+ * backward, over im2col + sgemm.
+ *
+ * The three ops form a family closed under differentiation:
+ *   conv2d(x, w)          : dx = conv_transpose2d(g, w), dw = weight_grad(x, g)
+ *   conv_transpose2d(x, w): dx = conv2d(g, w),           dw = weight_grad(g, x)
+ *   weight_grad(x, dy)    : dx = conv_transpose2d(dy, G), ddy = conv2d(x, G)
+ * so second derivatives through convolutions are exact.
+ *
+ * Samples are processed in chunks: one im2col over nb samples and one sgemm
+ * per chunk, nb as large as the workspace limit allows. */
+#include <cblas.h>
+#include <string.h>
+
+#include "im2col.h"
+#include "internal.h"
+
+/* Workspace per chunk, in floats: col plus the [OC, nb*OHW] staging matrix. */
+#define CONV_WS_LIMIT ((size_t)24 << 20)
+
+static int chunk_samples(const gt_conv_dims *d, int OC, int N) {
+    size_t per = ((size_t)d->C * d->KH * d->KW + (size_t)OC) * (size_t)d->OH * d->OW;
+    size_t nb = per ? CONV_WS_LIMIT / per : (size_t)N;
+    if (nb < 1) nb = 1;
+    if (nb > (size_t)N) nb = (size_t)N;
+    return (int)nb;
+}
+
+/* stage[oc, j*OHW + p] <-> y[n0+j, oc, p] */
+static void unstage(const float *stage, int nb, int OC, int64_t ohw, float *y) {
+#pragma omp parallel for schedule(static) if ((int64_t)nb * OC * ohw >= GT_PAR_MIN)
+    for (int i = 0; i < nb * OC; i++) {
+        int j = i / OC, oc = i % OC;
+        memcpy(y + ((int64_t)j * OC + oc) * ohw, stage + ((int64_t)oc * nb + j) * ohw,
+               (size_t)ohw * sizeof(float));
+    }
+}
+static void stage_in(const float *y, int nb, int OC, int64_t ohw, float *stage) {
+#pragma omp parallel for schedule(static) if ((int64_t)nb * OC * ohw >= GT_PAR_MIN)
+    for (int i = 0; i < nb * OC; i++) {
+        int j = i / OC, oc = i % OC;
+        memcpy(stage + ((int64_t)oc * nb + j) * ohw, y + ((int64_t)j * OC + oc) * ohw,
+               (size_t)ohw * sizeof(float));
+    }
+}
+
+/* y[N,OC,OH,OW] = conv(x[N,C,H,W], w[OC, C*KH*KW]) */
+static void conv_fwd(gt_ctx *c, const float *x, int N, const gt_conv_dims *d, const float *w,
+                     int OC, float *y) {
+    const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
+    const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
+    int nb = chunk_samples(d, OC, N);
+    float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
+    for (int n0 = 0; n0 < N; n0 += nb) {
+        int m = N - n0 < nb ? N - n0 : nb;
+        float *col = ws, *stage = ws + K * m * ohw;
+        gt_im2col(x + n0 * xs, m, d, col);
+        if (m == 1) stage = y + n0 * ys;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)(m * ohw), (int)K, 1.0f, w,
+                    (int)K, col, (int)(m * ohw), 0.0f, stage, (int)(m * ohw));
+        if (m > 1) unstage(stage, m, OC, ohw, y + n0 * ys);
+    }
+}
+
+/* dx[N,C,H,W] = conv^T(dy[N,OC,OH,OW], w[OC, C*KH*KW]) (overwrites dx) */
+static void conv_bwd_data(gt_ctx *c, const float *dy, int N, const gt_conv_dims *d,
+                          const float *w, int OC, float *dx) {
+    const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
+    const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
+    memset(dx, 0, (size_t)(N * xs) * sizeof(float));
+    int nb = chunk_samples(d, OC, N);
+    float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
+    for (int n0 = 0; n0 < N; n0 += nb) {
+        int m = N - n0 < nb ? N - n0 : nb;
+        float *col = ws, *stage = ws + K * m * ohw;
+        if (m == 1)
+            stage = (float *)dy + n0 * ys;
+        else
+            stage_in(dy + n0 * ys, m, OC, ohw, stage);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)(m * ohw), OC, 1.0f, w,
+                    (int)K, stage, (int)(m * ohw), 0.0f, col, (int)(m * ohw));
+        gt_col2im_add(col, m, d, dx + n0 * xs);
+    }
+}
+
+/* dw[OC, C*KH*KW] = sum_n dy_n col(x_n)^T (overwrites dw) */
+static void conv_bwd_weight(gt_ctx *c, const float *x, const float *dy, int N,
+                            const gt_conv_dims *d, int OC, float *dw) {
+    const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
+    const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
+    int nb = chunk_samples(d, OC, N);
+    float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
+    if (N == 0) memset(dw, 0, (size_t)(OC * K) * sizeof(float));
+    for (int n0 = 0; n0 < N; n0 += nb) {
+        int m = N - n0 < nb ? N - n0 : nb;
+        float *col = ws, *stage = ws + K * m * ohw;
+        gt_im2col(x + n0 * xs, m, d, col);
+        if (m == 1)
+            stage = (float *)dy + n0 * ys;
+        else
+            stage_in(dy + n0 * ys, m, OC, ohw, stage);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, (int)K, (int)(m * ohw), 1.0f,
+                    stage, (int)(m * ohw), col, (int)(m * ohw), n0 ? 1.0f : 0.0f, dw, (int)K);
+    }
+}
+
+static void add_channel_bias(float *y, const float *b, int N, int C, int64_t hw) {
+    if (!b) return;
+#pragma omp parallel for schedule(static) if ((int64_t)N * C * hw >= GT_PAR_MIN)
+    for (int i = 0; i < N * C; i++) {
+        float v = b[i % C], *p = y + (int64_t)i * hw;
+        for (int64_t k = 0; k < hw; k++) p[k] += v;
+    }
+}
+
+static gt_tensor *bias_grad(gt_ctx *c, gt_tensor *g, gt_tensor *b) {
+    gt_tensor *s = gt_sum_to(c, g, 4, (int[]){1, g->shape[1], 1, 1});
+    return gt_reshape(c, s, b->ndim, b->shape);
+}
+
+static void check4(const gt_tensor *t, const char *what, const char *op) {
+    GT_ASSERTF(t->ndim == 4, "%s: %s must be 4-D, got %s", op, what, GT_SHAPE_STR(t));
+}
+
+/* ---- conv2d ------------------------------------------------------------- */
+
+static void vjp_conv2d(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin, const int *need) {
+    gt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
+    gt_conv_geom geo = {n->iarg[0], n->iarg[1], n->iarg[2], n->iarg[3]};
+    if (need[0]) {
+        int oph = x->shape[2] - ((g->shape[2] - 1) * geo.stride_h - 2 * geo.pad_h + w->shape[2]);
+        int opw = x->shape[3] - ((g->shape[3] - 1) * geo.stride_w - 2 * geo.pad_w + w->shape[3]);
+        gin[0] = gt_conv_transpose2d(c, g, w, NULL, geo, oph, opw);
+    }
+    if (need[1]) gin[1] = gt_conv2d_weight_grad(c, x, g, w->shape[2], w->shape[3], geo);
+    if (b && need[2]) gin[2] = bias_grad(c, g, b);
+}
+static const gt_opdef op_conv2d = {"conv2d", vjp_conv2d, NULL};
+
+static void record_geom(gt_node *n, gt_conv_geom g) {
+    if (!n) return;
+    n->iarg[0] = g.stride_h;
+    n->iarg[1] = g.stride_w;
+    n->iarg[2] = g.pad_h;
+    n->iarg[3] = g.pad_w;
+}
+
+gt_tensor *gt_conv2d(gt_ctx *c, gt_tensor *x, gt_tensor *w, gt_tensor *b, gt_conv_geom g) {
+    check4(x, "input", "conv2d");
+    check4(w, "weight", "conv2d");
+    GT_ASSERTF(x->shape[1] == w->shape[1], "conv2d: input %s has %d channels, weight %s expects %d",
+               GT_SHAPE_STR(x), x->shape[1], GT_SHAPE_STR(w), w->shape[1]);
+    GT_ASSERTF(g.stride_h > 0 && g.stride_w > 0 && g.pad_h >= 0 && g.pad_w >= 0,
+               "conv2d: bad stride/padding");
+    gt_conv_dims d = {x->shape[1], x->shape[2], x->shape[3], w->shape[2], w->shape[3], 0, 0,
+                      g.stride_h, g.stride_w, g.pad_h, g.pad_w};
+    d.OH = (d.H + 2 * d.ph - d.KH) / d.sh + 1;
+    d.OW = (d.W + 2 * d.pw - d.KW) / d.sw + 1;
+    GT_ASSERTF(d.H + 2 * d.ph >= d.KH && d.W + 2 * d.pw >= d.KW,
+               "conv2d: kernel %dx%d larger than padded input %s", d.KH, d.KW, GT_SHAPE_STR(x));
+    int N = x->shape[0], OC = w->shape[0];
+    GT_ASSERTF(!b || b->n == OC, "conv2d: bias of %lld for %d channels", (long long)(b ? b->n : 0),
+               OC);
+    gt_tensor *y = gt_new(c, 4, (int[]){N, OC, d.OH, d.OW});
+    conv_fwd(c, x->data, N, &d, w->data, OC, y->data);
+    add_channel_bias(y->data, b ? b->data : NULL, N, OC, (int64_t)d.OH * d.OW);
+    record_geom(GT_RECORD(c, &op_conv2d, y, x, w, b), g);
+    return y;
+}
+
+/* ---- conv_transpose2d --------------------------------------------------- */
+
+static void vjp_convt(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin, const int *need) {
+    gt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
+    gt_conv_geom geo = {n->iarg[0], n->iarg[1], n->iarg[2], n->iarg[3]};
+    if (need[0]) gin[0] = gt_conv2d(c, g, w, NULL, geo);
+    if (need[1]) gin[1] = gt_conv2d_weight_grad(c, g, x, w->shape[2], w->shape[3], geo);
+    if (b && need[2]) gin[2] = bias_grad(c, g, b);
+}
+static const gt_opdef op_convt = {"conv_transpose2d", vjp_convt, NULL};
+
+gt_tensor *gt_conv_transpose2d(gt_ctx *c, gt_tensor *x, gt_tensor *w, gt_tensor *b,
+                               gt_conv_geom g, int out_pad_h, int out_pad_w) {
+    check4(x, "input", "conv_transpose2d");
+    check4(w, "weight", "conv_transpose2d");
+    GT_ASSERTF(x->shape[1] == w->shape[0],
+               "conv_transpose2d: input %s has %d channels, weight %s expects %d", GT_SHAPE_STR(x),
+               x->shape[1], GT_SHAPE_STR(w), w->shape[0]);
+    GT_ASSERTF(g.stride_h > 0 && g.stride_w > 0 && g.pad_h >= 0 && g.pad_w >= 0 && out_pad_h >= 0 &&
+                   out_pad_w >= 0,
+               "conv_transpose2d: bad stride/padding");
+    int N = x->shape[0], IC = x->shape[1], OC = w->shape[1];
+    /* as the adjoint of a conv2d whose input is our output */
+    gt_conv_dims d = {OC, 0, 0, w->shape[2], w->shape[3], x->shape[2], x->shape[3],
+                      g.stride_h, g.stride_w, g.pad_h, g.pad_w};
+    d.H = (d.OH - 1) * d.sh - 2 * d.ph + d.KH + out_pad_h;
+    d.W = (d.OW - 1) * d.sw - 2 * d.pw + d.KW + out_pad_w;
+    GT_ASSERTF(d.H > 0 && d.W > 0, "conv_transpose2d: empty output for input %s", GT_SHAPE_STR(x));
+    GT_ASSERTF((d.H + 2 * d.ph - d.KH) / d.sh + 1 == d.OH && (d.W + 2 * d.pw - d.KW) / d.sw + 1 == d.OW,
+               "conv_transpose2d: output padding %d,%d must be smaller than the stride", out_pad_h,
+               out_pad_w);
+    GT_ASSERTF(!b || b->n == OC, "conv_transpose2d: bias of %lld for %d channels",
+               (long long)(b ? b->n : 0), OC);
+    gt_tensor *y = gt_new(c, 4, (int[]){N, OC, d.H, d.W});
+    conv_bwd_data(c, x->data, N, &d, w->data, IC, y->data);
+    add_channel_bias(y->data, b ? b->data : NULL, N, OC, (int64_t)d.H * d.W);
+    gt_node *n = GT_RECORD(c, &op_convt, y, x, w, b);
+    record_geom(n, g);
+    return y;
+}
+
+/* ---- conv2d weight gradient -------------------------------------------- */
+
+static void vjp_wgrad(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin, const int *need) {
+    gt_tensor *x = n->in[0], *dy = n->in[1];
+    gt_conv_geom geo = {n->iarg[0], n->iarg[1], n->iarg[2], n->iarg[3]};
+    if (need[0]) {
+        int oph = x->shape[2] - ((dy->shape[2] - 1) * geo.stride_h - 2 * geo.pad_h + g->shape[2]);
+        int opw = x->shape[3] - ((dy->shape[3] - 1) * geo.stride_w - 2 * geo.pad_w + g->shape[3]);
+        gin[0] = gt_conv_transpose2d(c, dy, g, NULL, geo, oph, opw);
+    }
+    if (need[1]) gin[1] = gt_conv2d(c, x, g, NULL, geo);
+}
+static const gt_opdef op_wgrad = {"conv2d_weight_grad", vjp_wgrad, NULL};
+
+gt_tensor *gt_conv2d_weight_grad(gt_ctx *c, gt_tensor *x, gt_tensor *dy, int kh, int kw,
+                                 gt_conv_geom g) {
+    check4(x, "input", "conv2d_weight_grad");
+    check4(dy, "output gradient", "conv2d_weight_grad");
+    gt_conv_dims d = {x->shape[1], x->shape[2], x->shape[3], kh, kw, dy->shape[2], dy->shape[3],
+                      g.stride_h, g.stride_w, g.pad_h, g.pad_w};
+    GT_ASSERTF(x->shape[0] == dy->shape[0] && (d.H + 2 * d.ph - kh) / d.sh + 1 == d.OH &&
+                   (d.W + 2 * d.pw - kw) / d.sw + 1 == d.OW,
+               "conv2d_weight_grad: input %s and output gradient %s do not match", GT_SHAPE_STR(x),
+               GT_SHAPE_STR(dy));
+    int OC = dy->shape[1];
+    gt_tensor *dw = gt_new(c, 4, (int[]){OC, d.C, kh, kw});
+    conv_bwd_weight(c, x->data, dy->data, x->shape[0], &d, OC, dw->data);
+    record_geom(GT_RECORD(c, &op_wgrad, dw, x, dy), g);
+    return dw;
+}
