@@ -11,6 +11,8 @@ CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -Iinclude -MMD -
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lopenblas -linih -lz) \
              -fopenmp -lm $(EXTRA_LDFLAGS)
 
+# V=1 shows the full compiler command lines
+Q        := $(if $(V),,@)
 SRC      := $(sort $(wildcard src/*/*.c))
 LIB_SRC  := $(filter-out src/cli/main.c,$(SRC))
 LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
@@ -33,19 +35,22 @@ deps:
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # stb's single-file implementations are third-party code: build them without -Werror
 $(BUILD)/obj/io/stb_impl.o: src/io/stb_impl.c
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -Werror -Wextra,$(CFLAGS_ALL)) -Wno-unused -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(filter-out -Werror -Wextra,$(CFLAGS_ALL)) -Wno-unused -c $< -o $@
 
 $(BUILD)/libgantrain.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 gantrain: $(BUILD)/obj/cli/main.o $(BUILD)/libgantrain.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/test_list.h: $(TEST_SRC)
 	@mkdir -p $(dir $@)
@@ -53,10 +58,12 @@ $(BUILD)/tests/test_list.h: $(TEST_SRC)
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/tests/test_list.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -I$(BUILD)/tests -Itests -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -I$(BUILD)/tests -Itests -c $< -o $@
 
 $(BUILD)/gt_tests: $(TEST_OBJ) $(BUILD)/libgantrain.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 test: deps
 	@$(MAKE) --no-print-directory gantrain $(BUILD)/gt_tests
@@ -75,7 +82,8 @@ asan: deps
 	    tests/run.sh build-asan/gt_tests ./gantrain-asan
 
 gantrain-asan: $(BUILD)/obj/cli/main.o $(BUILD)/libgantrain.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 demo: deps
 	@$(MAKE) --no-print-directory gantrain

@@ -239,34 +239,54 @@ def make_gp():
         for k, g in zip(tp.keys(), grads):
             out["%s.grad.%s" % (prefix, k)] = arr(g)
 
-    # (a) 3-layer MLP critic with LeakyReLU(0.2)
+    # (a) 3-layer MLP critic with LeakyReLU(0.2), drawn away from kinks as (b)
     n, din, h = 8, 12, 16
-    params = {"w1": rnd(rs, h, din) * 0.5, "b1": rnd(rs, h) * 0.1,
-              "w2": rnd(rs, h, h) * 0.4, "b2": rnd(rs, h) * 0.1,
-              "w3": rnd(rs, 1, h) * 0.5, "b3": rnd(rs, 1) * 0.1}
-    inputs = {"real": rnd(rs, n, din), "fake": rnd(rs, n, din),
-              "alpha": rs.uniform(0, 1, size=(n, 1)).astype(np.float32)}
 
     def mlp(p, x):
         x = F.leaky_relu(F.linear(x, p["w1"], p["b1"]), 0.2)
         x = F.leaky_relu(F.linear(x, p["w2"], p["b2"]), 0.2)
         return F.linear(x, p["w3"], p["b3"])
+
+    while True:
+        params = {"w1": rnd(rs, h, din) * 0.5, "b1": rnd(rs, h) * 0.1,
+                  "w2": rnd(rs, h, h) * 0.4, "b2": rnd(rs, h) * 0.1,
+                  "w3": rnd(rs, 1, h) * 0.5, "b3": rnd(rs, 1) * 0.1}
+        inputs = {"real": rnd(rs, n, din), "fake": rnd(rs, n, din),
+                  "alpha": rs.uniform(0, 1, size=(n, 1)).astype(np.float32)}
+        t = {k: torch.tensor(v, dtype=D) for k, v in params.items()}
+        xh = torch.tensor(inputs["alpha"] * inputs["real"] + (1 - inputs["alpha"]) * inputs["fake"], dtype=D)
+        a1 = F.linear(xh, t["w1"], t["b1"])
+        a2 = F.linear(F.leaky_relu(a1, 0.2), t["w2"], t["b2"])
+        if min(a1.abs().min().item(), a2.abs().min().item()) > 0.005:
+            break
     emit("mlp", params, inputs, mlp)
 
-    # (b) conv critic: conv s2 -> lrelu -> conv s2 -> layer norm -> lrelu -> linear
-    n = 4
-    params = {"c1w": rnd(rs, 4, 2, 3, 3) * 0.5, "c1b": rnd(rs, 4) * 0.1,
-              "c2w": rnd(rs, 8, 4, 3, 3) * 0.3, "c2b": rnd(rs, 8) * 0.1,
-              "lnw": rnd(rs, 8, 2, 2, lo=0.5, hi=1.5), "lnb": rnd(rs, 8, 2, 2) * 0.1,
-              "fw": rnd(rs, 1, 32) * 0.3, "fb": rnd(rs, 1) * 0.1}
-    inputs = {"real": rnd(rs, n, 2, 7, 7), "fake": rnd(rs, n, 2, 7, 7),
-              "alpha": rs.uniform(0, 1, size=(n, 1, 1, 1)).astype(np.float32)}
+    # (b) conv critic: conv s2 -> lrelu -> conv s2 -> layer norm -> lrelu -> linear.
+    # The penalty jumps where a LeakyReLU input crosses zero, so draw until no
+    # input lies near a kink: finite differences in C then see a smooth function.
+    def conv_parts(p, x):
+        a = F.conv2d(x, p["c1w"], p["c1b"], stride=2, padding=1)
+        h = F.conv2d(F.leaky_relu(a, 0.2), p["c2w"], p["c2b"], stride=2, padding=1)
+        return a, F.layer_norm(h, (8, 2, 2), p["lnw"], p["lnb"])
 
     def conv(p, x):
-        x = F.leaky_relu(F.conv2d(x, p["c1w"], p["c1b"], stride=2, padding=1), 0.2)
-        x = F.conv2d(x, p["c2w"], p["c2b"], stride=2, padding=1)
-        x = F.leaky_relu(F.layer_norm(x, (8, 2, 2), p["lnw"], p["lnb"]), 0.2)
+        _, l = conv_parts(p, x)
+        x = F.leaky_relu(l, 0.2)
         return F.linear(x.reshape(x.shape[0], -1), p["fw"], p["fb"])
+
+    n = 4
+    while True:
+        params = {"c1w": rnd(rs, 4, 2, 3, 3) * 0.5, "c1b": rnd(rs, 4) * 0.1,
+                  "c2w": rnd(rs, 8, 4, 3, 3) * 0.3, "c2b": rnd(rs, 8) * 0.1,
+                  "lnw": rnd(rs, 8, 2, 2, lo=0.5, hi=1.5), "lnb": rnd(rs, 8, 2, 2) * 0.1,
+                  "fw": rnd(rs, 1, 32) * 0.3, "fb": rnd(rs, 1) * 0.1}
+        inputs = {"real": rnd(rs, n, 2, 7, 7), "fake": rnd(rs, n, 2, 7, 7),
+                  "alpha": rs.uniform(0, 1, size=(n, 1, 1, 1)).astype(np.float32)}
+        t = {k: torch.tensor(v, dtype=D) for k, v in params.items()}
+        xh = torch.tensor(inputs["alpha"] * inputs["real"] + (1 - inputs["alpha"]) * inputs["fake"], dtype=D)
+        a, l = conv_parts(t, xh)
+        if min(a.abs().min().item(), l.abs().min().item()) > 0.005:
+            break
     emit("conv", params, inputs, conv)
 
     # (c) conv critic with ELU, tanh-free BEGAN-style blocks and upsampling

@@ -131,6 +131,10 @@ gt_tensor *gt_conv_transpose2d(gt_ctx *c, gt_tensor *x, gt_tensor *w, gt_tensor 
 gt_tensor *gt_conv2d_weight_grad(gt_ctx *c, gt_tensor *x, gt_tensor *dy, int kh, int kw,
                                  gt_conv_geom g);
 
+/* Largest im2col workspace, in floats, a convolution may use; the batch is
+ * processed in chunks that fit (0 restores the default, 24M floats). */
+void gt_conv_set_workspace_limit(size_t floats);
+
 /* ---- resampling ------------------------------------------------------- */
 gt_tensor *gt_upsample_nearest(gt_ctx *c, gt_tensor *x, int factor); /* [N,C,fH,fW] */
 gt_tensor *gt_sum_pool(gt_ctx *c, gt_tensor *x, int factor);   /* sum of f x f blocks */

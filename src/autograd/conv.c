@@ -16,11 +16,13 @@
 #include "internal.h"
 
 /* Workspace per chunk, in floats: col plus the [OC, nb*OHW] staging matrix. */
-#define CONV_WS_LIMIT ((size_t)24 << 20)
+static size_t conv_ws_limit = (size_t)24 << 20;
+
+void gt_conv_set_workspace_limit(size_t floats) { conv_ws_limit = floats ? floats : ((size_t)24 << 20); }
 
 static int chunk_samples(const gt_conv_dims *d, int OC, int N) {
     size_t per = ((size_t)d->C * d->KH * d->KW + (size_t)OC) * (size_t)d->OH * d->OW;
-    size_t nb = per ? CONV_WS_LIMIT / per : (size_t)N;
+    size_t nb = per ? conv_ws_limit / per : (size_t)N;
     if (nb < 1) nb = 1;
     if (nb > (size_t)N) nb = (size_t)N;
     return (int)nb;

@@ -1,2 +1,119 @@
-/* main.c — placeholder entry point, replaced by the subcommand table. */
-int main(void) { return 0; }
+/* main.c — entry point: global options, the subcommand table, dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gantrain/cli.h"
+#include "gantrain/log.h"
+#include "gantrain/threads.h"
+
+/* Subcommands that later issues fill in: until then they say so and exit 1. */
+static int not_yet(int argc, char **argv) {
+    (void)argc;
+    return gt_cli_error(GT_EXIT_FAIL, "'%s' is not available in this build yet", argv[0]);
+}
+
+static const gt_command commands[] = {
+    {"train", "CONFIG.ini [--set section.key=value ...] [--out DIR] [--resume] [--seed N]",
+     "train a GAN described by an INI config", NULL, not_yet},
+    {"sample", "RUN_OR_CKPT [--n 64] [--labels ...] [--out grid.png]",
+     "draw samples from a checkpoint", NULL, not_yet},
+    {"eval", "RUN_OR_CKPT [--metrics fid,is,kid,pr] [--n 10000] [--features ...]",
+     "FID, IS, KID, precision/recall of a checkpoint", NULL, not_yet},
+    {"data", "CONFIG.ini [--grid real.png]", "show what the data loader feeds the model", NULL,
+     not_yet},
+    {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
+    {"bench", "CONFIG.ini [--steps N]", "ms/step, img/s, GFLOP/s, % of sgemm peak", NULL, not_yet},
+    {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, not_yet},
+    {"config", "[--list]", "every config key with type, default and doc", NULL, not_yet},
+    {"version", "", "version, BLAS core and threads, compiler", NULL, gt_cmd_version},
+};
+
+const gt_command *gt_commands(int *n) {
+    *n = (int)(sizeof commands / sizeof commands[0]);
+    return commands;
+}
+
+void gt_cli_print_help(const gt_command *cmd) {
+    printf("usage: gantrain %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+    if (cmd->help) printf("\n%s", cmd->help);
+    printf("\nglobal options: --threads N (default: all cores), --quiet, --verbose\n");
+}
+
+static void usage(FILE *f) {
+    int n;
+    const gt_command *c = gt_commands(&n);
+    fprintf(f, "usage: gantrain [--threads N] [--quiet|--verbose] COMMAND [ARGS]\n\ncommands:\n");
+    for (int i = 0; i < n; i++) fprintf(f, "  %-11s %s\n", c[i].name, c[i].summary);
+    fprintf(f, "\n`gantrain COMMAND --help` describes a command.\n");
+}
+
+/* Removes the global options from argv (they may appear anywhere). */
+static int take_globals(int *argc, char **argv) {
+    int threads = 0, out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *s = argv[i], *v = NULL;
+        if (!strncmp(s, "--threads=", 10))
+            v = s + 10;
+        else if (!strcmp(s, "--threads")) {
+            if (i + 1 >= *argc) return gt_cli_error(GT_EXIT_USAGE, "--threads needs a number");
+            v = argv[++i];
+        } else if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
+            gt_log_set_level(GT_LOG_WARN);
+            continue;
+        } else if (!strcmp(s, "--verbose") || !strcmp(s, "-v")) {
+            gt_log_set_level(GT_LOG_DEBUG);
+            continue;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        long t;
+        if (!gt_parse_int(v, 1, 1024, &t))
+            return gt_cli_error(GT_EXIT_USAGE, "--threads: '%s' is not a thread count (1..1024)", v);
+        threads = (int)t;
+    }
+    *argc = out;
+    argv[out] = NULL;
+    gt_threads_set(threads);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    int rc = take_globals(&argc, argv);
+    if (rc) return rc;
+    if (argc < 2) {
+        usage(stderr);
+        return GT_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        if (argc > 2) {
+            int n;
+            const gt_command *c = gt_commands(&n);
+            for (int i = 0; i < n; i++)
+                if (!strcmp(c[i].name, argv[2])) {
+                    gt_cli_print_help(&c[i]);
+                    return GT_EXIT_OK;
+                }
+            return gt_cli_error(GT_EXIT_USAGE, "no command '%s' (see gantrain --help)", argv[2]);
+        }
+        usage(stdout);
+        return GT_EXIT_OK;
+    }
+    if (!strcmp(name, "--version")) return gt_cmd_version(argc - 1, argv + 1);
+    int n;
+    const gt_command *c = gt_commands(&n);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(c[i].name, name)) continue;
+        for (int k = 2; k < argc; k++)
+            if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+                gt_cli_print_help(&c[i]);
+                return GT_EXIT_OK;
+            }
+        return c[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "gantrain: unknown command '%s'\n", name);
+    fprintf(stderr, "usage: gantrain [--threads N] COMMAND [ARGS]  (gantrain --help lists commands)\n");
+    return GT_EXIT_USAGE;
+}

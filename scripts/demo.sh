@@ -1,0 +1,5 @@
+#!/bin/sh
+# demo.sh — what `make demo` runs after building.
+set -eu
+cd "$(dirname "$0")/.."
+./gantrain --help

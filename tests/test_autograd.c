@@ -1,0 +1,142 @@
+/* test_autograd.c — behaviour of the tape: recording rules, no-grad mode,
+ * accumulation into parameter gradients, frozen blocks, reuse of a tensor,
+ * dropout, and the context's memory reuse. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gantrain/autograd.h"
+#include "gantrain/error.h"
+#include "gantrain/nn.h"
+#include "test.h"
+
+GT_TEST(autograd_no_grad_records_nothing) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_tensor *x = gt_full(c, 1, (int[]){4}, 2.0f);
+    gt_requires_grad(x);
+    int old = gt_set_grad_enabled(c, 0);
+    gt_tensor *y = gt_mul(c, x, x);
+    CHECK(old == 1 && gt_ctx_tape_len(c) == 0 && y->node == NULL);
+    gt_set_grad_enabled(c, 1);
+    y = gt_mul(c, x, x);
+    CHECK(gt_ctx_tape_len(c) == 1 && y->node != NULL);
+    /* ops on tensors that need no gradient record nothing either */
+    gt_tensor *z = gt_add(c, gt_full(c, 1, (int[]){4}, 1.0f), gt_full(c, 1, (int[]){4}, 1.0f));
+    CHECK(z->node == NULL && gt_ctx_tape_len(c) == 1);
+    gt_ctx_reset(c);
+    CHECK(gt_ctx_tape_len(c) == 0);
+    gt_ctx_free(c);
+}
+
+GT_TEST(autograd_reused_tensor_accumulates) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_tensor *x = gt_full(c, 1, (int[]){3}, 1.5f), *g;
+    gt_requires_grad(x);
+    /* y = x*x + 3x + x: dy/dx = 2x + 4 */
+    gt_tensor *y = gt_add(c, gt_add(c, gt_mul(c, x, x), gt_scale(c, x, 3.0f)), x);
+    CHECK(gt_grad(c, gt_sum(c, y, GT_ALL, 0), NULL, 1, &x, &g, 0) == 0);
+    for (int i = 0; i < 3; i++) CHECK_NEAR(g->data[i], 7.0, 1e-6);
+    /* a tensor the output does not depend on gets zeros */
+    gt_tensor *u = gt_full(c, 1, (int[]){2}, 1.0f);
+    gt_requires_grad(u);
+    CHECK(gt_grad(c, gt_sum(c, y, GT_ALL, 0), NULL, 1, &u, &g, 0) == 0);
+    CHECK(g->n == 2 && g->data[0] == 0.0f && g->data[1] == 0.0f);
+    gt_ctx_free(c);
+}
+
+GT_TEST(autograd_backward_adds_into_param_grads) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 4);
+    gt_params *p = gt_params_new("m");
+    gt_linear_layer l;
+    gt_linear_layer_make(&l, p, "fc", 3, 2, 1);
+    gt_params_seal(p, &r);
+    gt_tensor *x = gt_full(c, 2, (int[]){5, 3}, 1.0f);
+    gt_params_zero_grad(p);
+    CHECK(gt_backward(c, gt_sum(c, gt_linear_layer_fwd(c, &l, x), GT_ALL, 0)) == 0);
+    /* d sum / d b = 5 for each output; d sum / d w = 5 */
+    CHECK_NEAR(l.b->grad[0], 5.0, 1e-6);
+    CHECK_NEAR(l.w->grad[4], 5.0, 1e-6);
+    /* a second backward adds (gradient accumulation), as torch */
+    CHECK(gt_backward(c, gt_sum(c, gt_linear_layer_fwd(c, &l, x), GT_ALL, 0)) == 0);
+    CHECK_NEAR(l.b->grad[1], 10.0, 1e-6);
+    /* a frozen block gets nothing, and its ops record only when the input
+     * needs a gradient */
+    gt_params_zero_grad(p);
+    gt_params_set_trainable(p, 0);
+    gt_tensor *y = gt_linear_layer_fwd(c, &l, x);
+    CHECK(y->node == NULL);
+    gt_tensor *xi = gt_full(c, 2, (int[]){5, 3}, 1.0f), *gx;
+    gt_requires_grad(xi);
+    y = gt_linear_layer_fwd(c, &l, xi);
+    CHECK(gt_grad(c, gt_sum(c, y, GT_ALL, 0), NULL, 1, &xi, &gx, 0) == 0);
+    CHECK(gt_backward(c, gt_sum(c, y, GT_ALL, 0)) == 0);
+    for (int64_t i = 0; i < p->n_values; i++) CHECK(p->grad[i] == 0.0f);
+    CHECK_NEAR(gx->data[0], l.w->data[0] + l.w->data[3], 1e-6);
+    gt_params_set_trainable(p, 1);
+    gt_ctx_free(c);
+    gt_params_free(p);
+}
+
+GT_TEST(autograd_detach_cuts_the_graph) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_tensor *x = gt_full(c, 1, (int[]){2}, 3.0f), *g;
+    gt_requires_grad(x);
+    gt_tensor *y = gt_mul(c, gt_detach(c, x), x); /* d/dx = detached x = 3 */
+    CHECK(gt_grad(c, gt_sum(c, y, GT_ALL, 0), NULL, 1, &x, &g, 0) == 0);
+    CHECK_NEAR(g->data[0], 3.0, 1e-6);
+    gt_ctx_free(c);
+}
+
+GT_TEST(autograd_dropout) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 11);
+    gt_tensor *x = gt_full(c, 2, (int[]){100, 100}, 1.0f), *g;
+    gt_requires_grad(x);
+    gt_tensor *y = gt_dropout(c, x, 0.3f, 1, &r);
+    int zeros = 0;
+    for (int64_t i = 0; i < y->n; i++) {
+        CHECK(y->data[i] == 0.0f || fabsf(y->data[i] - 1.0f / 0.7f) < 1e-6f);
+        zeros += y->data[i] == 0.0f;
+    }
+    CHECK(abs(zeros - 3000) < 250);
+    /* the gradient is the same mask */
+    CHECK(gt_grad(c, gt_sum(c, y, GT_ALL, 0), NULL, 1, &x, &g, 0) == 0);
+    for (int64_t i = 0; i < y->n; i++) CHECK(g->data[i] == y->data[i]);
+    /* eval: identity; p = 0: identity */
+    CHECK(gt_dropout(c, x, 0.3f, 0, &r) == x && gt_dropout(c, x, 0.0f, 1, &r) == x);
+    /* dropout2d drops whole channels */
+    gt_tensor *x4 = gt_full(c, 4, (int[]){8, 16, 3, 3}, 1.0f);
+    gt_tensor *y4 = gt_dropout2d(c, x4, 0.5f, 1, &r);
+    int dropped = 0;
+    for (int ch = 0; ch < 8 * 16; ch++) {
+        float v = y4->data[ch * 9];
+        for (int k = 1; k < 9; k++) CHECK(y4->data[ch * 9 + k] == v);
+        dropped += v == 0.0f;
+    }
+    CHECK(dropped > 40 && dropped < 88);
+    gt_ctx_free(c);
+}
+
+GT_TEST(autograd_steady_state_allocates_nothing) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 12);
+    gt_params *p = gt_params_new("m");
+    gt_conv_layer cv;
+    gt_conv_layer_make(&cv, p, "conv", 3, 8, 3, 2, 1, 1);
+    gt_params_seal(p, &r);
+    size_t reserved = 0;
+    for (int step = 0; step < 3; step++) {
+        gt_tensor *x = gt_new(c, 4, (int[]){4, 3, 16, 16});
+        gt_rng_fill_normal(&r, x->data, x->n, 0, 1);
+        gt_tensor *y = gt_conv_layer_fwd(c, &cv, x);
+        CHECK(gt_backward(c, gt_mean(c, gt_square(c, y), GT_ALL, 0)) == 0);
+        if (step == 1) reserved = gt_arena_reserved(gt_ctx_arena(c));
+        if (step == 2) CHECK(gt_arena_reserved(gt_ctx_arena(c)) == reserved);
+        gt_ctx_reset(c);
+    }
+    gt_ctx_free(c);
+    gt_params_free(p);
+}
