@@ -1,0 +1,32 @@
+/* fileio.h — files written whole or not at all, and small file helpers.
+ *
+ * gt_atomic_open() returns a stream to "PATH.tmp.PID"; gt_atomic_commit()
+ * flushes, fsyncs, renames it over PATH and fsyncs the directory, so a
+ * reader (or a crash) sees either the old file or the complete new one.
+ * gt_atomic_abort() removes the temporary file and leaves PATH untouched.
+ */
+#ifndef GANTRAIN_FILEIO_H
+#define GANTRAIN_FILEIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct gt_atomic_file {
+    FILE *f;
+    char *path, *tmp;
+} gt_atomic_file;
+
+/* GT_OK, or GT_ERR with the message set (names the file). */
+int gt_atomic_open(gt_atomic_file *af, const char *path);
+int gt_atomic_commit(gt_atomic_file *af);
+void gt_atomic_abort(gt_atomic_file *af);
+/* Writes len bytes to path atomically. */
+int gt_write_file_atomic(const char *path, const void *data, size_t len);
+/* Reads a whole file into a malloc'd buffer (NUL-terminated for text use). */
+int gt_read_file(const char *path, char **data, size_t *len);
+/* mkdir -p; GT_OK or GT_ERR with the message set. */
+int gt_mkdirs(const char *path);
+int gt_path_exists(const char *path);
+int gt_is_dir(const char *path);
+
+#endif

@@ -1,0 +1,137 @@
+/* fileio.c — atomic whole-file writes (tmp + fsync + rename + dir fsync),
+ * whole-file reads and mkdir -p. */
+#include "gantrain/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gantrain/error.h"
+
+int gt_atomic_open(gt_atomic_file *af, const char *path) {
+    memset(af, 0, sizeof *af);
+    size_t n = strlen(path) + 32;
+    af->path = gt_xstrdup(path);
+    af->tmp = gt_xmalloc(n);
+    snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    af->f = fopen(af->tmp, "wb");
+    if (!af->f) {
+        int e = errno;
+        free(af->path);
+        free(af->tmp);
+        memset(af, 0, sizeof *af);
+        return gt_error_set("cannot write %s: %s", path, strerror(e));
+    }
+    return GT_OK;
+}
+
+static void fsync_dir(const char *path) {
+    char *d = gt_xstrdup(path);
+    char *slash = strrchr(d, '/');
+    if (slash)
+        slash == d ? (void)(slash[1] = 0) : (void)(*slash = 0);
+    else
+        strcpy(d, ".");
+    int fd = open(d, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd); /* best effort: some filesystems refuse directory fsync */
+        close(fd);
+    }
+    free(d);
+}
+
+int gt_atomic_commit(gt_atomic_file *af) {
+    int rc = GT_OK, e = 0;
+    if (!af->f) return gt_error_set("internal: commit of a file that is not open");
+    if (ferror(af->f) || fflush(af->f) != 0 || fsync(fileno(af->f)) != 0) e = errno ? errno : EIO;
+    if (fclose(af->f) != 0 && !e) e = errno ? errno : EIO;
+    af->f = NULL;
+    if (!e && rename(af->tmp, af->path) != 0) e = errno;
+    if (e) {
+        rc = gt_error_set("cannot write %s: %s", af->path, strerror(e));
+        unlink(af->tmp);
+    } else {
+        fsync_dir(af->path);
+    }
+    free(af->path);
+    free(af->tmp);
+    af->path = af->tmp = NULL;
+    return rc;
+}
+
+void gt_atomic_abort(gt_atomic_file *af) {
+    if (af->f) fclose(af->f);
+    if (af->tmp) unlink(af->tmp);
+    free(af->path);
+    free(af->tmp);
+    memset(af, 0, sizeof *af);
+}
+
+int gt_write_file_atomic(const char *path, const void *data, size_t len) {
+    gt_atomic_file af;
+    if (gt_atomic_open(&af, path)) return GT_ERR;
+    if (len && fwrite(data, 1, len, af.f) != len) {
+        int e = errno;
+        gt_atomic_abort(&af);
+        return gt_error_set("cannot write %s: %s", path, strerror(e ? e : EIO));
+    }
+    return gt_atomic_commit(&af);
+}
+
+int gt_read_file(const char *path, char **data, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return gt_error_set("cannot read %s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = gt_xmalloc(cap + 1);
+    for (;;) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) break;
+        cap *= 2;
+        buf = gt_xrealloc(buf, cap + 1);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return gt_error_set("cannot read %s: I/O error", path);
+    }
+    buf[n] = 0;
+    *data = buf;
+    if (len) *len = n;
+    return GT_OK;
+}
+
+int gt_mkdirs(const char *path) {
+    char *p = gt_xstrdup(path);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == 0) {
+            char keep = *s;
+            *s = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                int e = errno;
+                gt_error_set("cannot create directory %s: %s", p, strerror(e));
+                free(p);
+                return GT_ERR;
+            }
+            *s = keep;
+            if (!keep) break;
+        }
+    }
+    free(p);
+    if (!gt_is_dir(path)) return gt_error_set("%s exists and is not a directory", path);
+    return GT_OK;
+}
+
+int gt_path_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int gt_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
