@@ -25,7 +25,12 @@ static const gt_command commands[] = {
     {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
     {"bench", "CONFIG.ini [--steps N]", "ms/step, img/s, GFLOP/s, % of sgemm peak", NULL, not_yet},
     {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, not_yet},
-    {"config", "[--list]", "every config key with type, default and doc", NULL, not_yet},
+    {"config", "[--list] | CONFIG.ini [--set section.key=value ...]",
+     "every config key with type, default and doc; or a config resolved",
+     "  --list                 every key: type, default, allowed values, doc\n"
+     "  CONFIG.ini             print the resolved config (every key, with its origin)\n"
+     "  --set sec.key=value    override a key (repeatable)\n",
+     gt_cmd_config},
     {"version", "", "version, BLAS core and threads, compiler", NULL, gt_cmd_version},
 };
 
