@@ -39,8 +39,9 @@ static const gt_cfg_key schema[] = {
       "normalisation in D's conv blocks (WGAN-GP critics need layer or none)"),
     I("model", "embed_dim", "10", 1, 65536, "cgan: size of the label embedding"),
     I("model", "n_classes", "0", 0, 1000000, "cgan: number of classes (0: from the dataset)"),
-    E("model", "init", "torch", "torch|dcgan",
-      "weight init: torch's defaults, or N(0, 0.02) convs and N(1, 0.02) batch-norm weights"),
+    E("model", "init", "torch", "torch|dcgan|xavier",
+      "weight init: torch's defaults; dcgan: N(0, 0.02) conv weights and N(1, 0.02) "
+      "batch-norm weights; xavier: Glorot-uniform weights and zero biases (TensorFlow's default)"),
 
     /* ---- [data]: what the model sees --------------------------------- */
     E("data", "dataset", "fashion-mnist", "mnist|fashion-mnist|cifar10|celeba|folder|toy2d",
