@@ -10,6 +10,7 @@
 #include "gantrain/autograd.h"
 #include "gantrain/error.h"
 #include "gantrain/nn.h"
+#include "gantrain/train.h"
 #include "test.h"
 
 typedef gt_tensor *(*critic_fn)(gt_ctx *c, gt_params *p, gt_tensor *x);
@@ -43,16 +44,23 @@ static gt_tensor *conv_elu(gt_ctx *c, gt_params *p, gt_tensor *x) {
     return gt_linear(c, gt_flatten(c, x), P(p, "fw"), P(p, "fb"));
 }
 
-/* The penalty, built exactly as a training step builds it. */
+typedef struct critic_ud {
+    critic_fn f;
+    gt_params *p;
+} critic_ud;
+
+static gt_tensor *call_critic(gt_ctx *c, void *ud, gt_tensor *x) {
+    critic_ud *u = ud;
+    return u->f(c, u->p, x);
+}
+
+/* The penalty through the library function the trainer uses. */
 static gt_tensor *penalty(gt_ctx *c, critic_fn f, gt_params *p, gt_tensor *real, gt_tensor *fake,
                           gt_tensor *alpha, int *rc) {
-    gt_tensor *xh = gt_add(c, gt_mul(c, alpha, real),
-                           gt_mul(c, gt_affine(c, alpha, -1.0f, 1.0f), fake));
-    gt_requires_grad(xh);
-    gt_tensor *d = f(c, p, xh), *g;
-    *rc = gt_grad(c, gt_sum(c, d, GT_ALL, 0), NULL, 1, &xh, &g, 1);
-    gt_tensor *norm = gt_sqrt(c, gt_sum(c, gt_square(c, gt_flatten(c, g)), 1, 0));
-    return gt_scale(c, gt_mean(c, gt_square(c, gt_add_scalar(c, norm, -1.0f)), GT_ALL, 0), 10.0f);
+    critic_ud u = {f, p};
+    gt_tensor *r = gt_from_data(c, real->data, real->ndim, real->shape);
+    gt_tensor *fk = gt_from_data(c, fake->data, fake->ndim, fake->shape);
+    return gt_gradient_penalty(c, call_critic, &u, r, fk, alpha->data, 10.0f, rc);
 }
 
 static void check_gp(const char *prefix, critic_fn f, const char **names, int n_names) {

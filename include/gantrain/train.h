@@ -1,0 +1,84 @@
+/* train.h — GAN objectives and the training iteration.
+ *
+ * One iteration is one generator update with all its critic updates.  With
+ * n_critic = 1 the generator goes first and the discriminator then trains on
+ * the same generated batch (as PyTorch-GAN's gan/cgan/dcgan/began scripts
+ * do); with n_critic > 1 the critic takes n_critic steps, each on a fresh
+ * real batch and fresh fakes, and then the generator takes one (as the
+ * wgan/wgan_gp scripts do).
+ */
+#ifndef GANTRAIN_TRAIN_H
+#define GANTRAIN_TRAIN_H
+
+#include <stdint.h>
+
+#include "gantrain/autograd.h"
+#include "gantrain/config.h"
+#include "gantrain/models.h"
+#include "gantrain/optim.h"
+
+typedef enum gt_objective {
+    GT_OBJ_NS,      /* non-saturating: G maximises log D(G(z)) */
+    GT_OBJ_MM,      /* minimax: G minimises log(1 - D(G(z))) */
+    GT_OBJ_LS,      /* least squares on the raw score (targets 1 and 0) */
+    GT_OBJ_WGAN,    /* Wasserstein with weight clipping */
+    GT_OBJ_WGAN_GP, /* Wasserstein with gradient penalty */
+    GT_OBJ_BEGAN,   /* boundary equilibrium (D is an autoencoder) */
+} gt_objective;
+
+gt_objective gt_objective_parse(const char *name);
+const char *gt_objective_name(gt_objective o);
+
+/* The figures of one iteration (NaN where an objective has none). */
+typedef struct gt_stats {
+    double d_loss, g_loss;
+    double d_real, d_fake;  /* mean D(x), D(G(z)): probabilities for ns/mm, raw scores otherwise */
+    double wdist;           /* wgan(-gp): mean D(x) - mean D(G(z)) */
+    double gp;              /* wgan-gp: the penalty (times lambda) */
+    double kt, m_global;    /* began */
+    double l_real, l_fake;  /* began: reconstruction losses */
+    double g_lr, d_lr;
+} gt_stats;
+
+/* Critic callback for the gradient penalty: score of x. */
+typedef gt_tensor *(*gt_critic_fn)(gt_ctx *c, void *ud, gt_tensor *x);
+
+/* lambda * mean((||grad_x D(x_hat)||_2 - 1)^2), x_hat = alpha real + (1-alpha) fake,
+ * alpha [N] drawn by the caller; on the tape with create_graph so its
+ * gradient in D's parameters is exact.  *rc gets the inner backward's code. */
+gt_tensor *gt_gradient_penalty(gt_ctx *c, gt_critic_fn critic, void *ud, gt_tensor *real,
+                               gt_tensor *fake, const float *alpha, float lambda, int *rc);
+
+/* Fills x [B, ...] (pixels in [-1,1]) and labels [B] (class indices, or
+ * ignored when NULL) with the next real batch.  Returns GT_OK or an error. */
+typedef int (*gt_batch_fn)(void *ud, float *x, float *labels);
+
+typedef struct gt_trainer {
+    const gt_config *cfg;
+    gt_gan *gan;
+    gt_optim *opt_g, *opt_d;
+    gt_ctx *ctx;
+    gt_rng rng;             /* z, fake labels, dropout, penalty interpolation */
+    gt_objective obj;
+    int batch, n_critic;
+    float clip, gp_lambda, gamma, lambda_k;
+    double kt;              /* began's k_t */
+    double lr_g0, lr_d0;    /* base learning rates */
+    int64_t step;           /* generator updates done */
+    int64_t batches;        /* real batches consumed */
+    gt_batch_fn next_batch;
+    void *batch_ud;
+    float *real_buf, *label_buf, *fake_buf, *fake_label_buf;
+} gt_trainer;
+
+/* Sets up optimizers and state from the config for an existing model. */
+int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t seed,
+                    gt_batch_fn next_batch, void *batch_ud);
+void gt_trainer_free(gt_trainer *t);
+/* The learning rates of a given step (train.lr_update_step schedule). */
+void gt_trainer_lrs(const gt_trainer *t, int64_t step, double *g_lr, double *d_lr);
+/* One generator update with its critic updates.  GT_ERR with a message on a
+ * NaN/Inf loss (naming the step and the figures) or a failed batch. */
+int gt_trainer_iteration(gt_trainer *t, gt_stats *st);
+
+#endif

@@ -1,0 +1,271 @@
+/* trainer.c — one training iteration: the critic and generator updates of
+ * every objective, the BEGAN k_t control, weight clipping, the learning-rate
+ * schedule and the NaN/Inf check. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gantrain/error.h"
+#include "gantrain/train.h"
+
+static gt_optim_cfg optim_cfg(const gt_config *cfg, double lr) {
+    const char *name = gt_cfg_str(cfg, "optim", "optimizer");
+    gt_optim_kind k = !strcmp(name, "adam") ? GT_OPTIM_ADAM
+                      : !strcmp(name, "rmsprop") ? GT_OPTIM_RMSPROP : GT_OPTIM_SGD;
+    gt_optim_cfg o = gt_optim_defaults(k, lr);
+    o.beta1 = gt_cfg_float(cfg, "optim", "beta1");
+    o.beta2 = gt_cfg_float(cfg, "optim", "beta2");
+    o.eps = gt_cfg_float(cfg, "optim", "eps");
+    o.alpha = gt_cfg_float(cfg, "optim", "alpha");
+    o.momentum = gt_cfg_float(cfg, "optim", "momentum");
+    o.weight_decay = gt_cfg_float(cfg, "optim", "weight_decay");
+    return o;
+}
+
+int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t seed,
+                    gt_batch_fn next_batch, void *batch_ud) {
+    memset(t, 0, sizeof *t);
+    t->cfg = cfg;
+    t->gan = gan;
+    t->obj = gt_objective_parse(gt_cfg_str(cfg, "model", "objective"));
+    if (t->obj == GT_OBJ_BEGAN && !gan->arch->autoencoder)
+        return gt_error_setc(GT_ERR_USAGE, "%s: model.objective = began needs an autoencoder "
+                                           "discriminator (model.arch = began32 or began64)",
+                             gt_cfg_where(cfg, "model", "objective"));
+    if (t->obj != GT_OBJ_BEGAN && gan->arch->autoencoder)
+        return gt_error_setc(GT_ERR_USAGE, "%s: model.arch = %s has an autoencoder discriminator, "
+                                           "which only model.objective = began can train",
+                             gt_cfg_where(cfg, "model", "arch"), gan->arch->name);
+    t->batch = (int)gt_cfg_int(cfg, "train", "batch_size");
+    t->n_critic = (int)gt_cfg_int(cfg, "train", "n_critic");
+    t->clip = (float)gt_cfg_float(cfg, "train", "clip");
+    t->gp_lambda = (float)gt_cfg_float(cfg, "train", "gp_lambda");
+    t->gamma = (float)gt_cfg_float(cfg, "train", "began_gamma");
+    t->lambda_k = (float)gt_cfg_float(cfg, "train", "began_lambda_k");
+    t->kt = gt_cfg_float(cfg, "train", "began_k0");
+    double lr = gt_cfg_float(cfg, "optim", "lr"), g = gt_cfg_float(cfg, "optim", "g_lr"),
+           d = gt_cfg_float(cfg, "optim", "d_lr");
+    t->lr_g0 = g > 0 ? g : lr;
+    t->lr_d0 = d > 0 ? d : lr;
+    t->opt_g = gt_optim_new(optim_cfg(cfg, t->lr_g0), gan->g);
+    t->opt_d = gt_optim_new(optim_cfg(cfg, t->lr_d0), gan->d);
+    t->ctx = gt_ctx_new((size_t)gt_cfg_int(cfg, "train", "arena_mb") << 20);
+    gt_rng_seed(&t->rng, seed);
+    gan->rng = &t->rng; /* dropout masks come from the run's generator too */
+    t->next_batch = next_batch;
+    t->batch_ud = batch_ud;
+    int shape[4];
+    int nd = gt_gan_batch_shape(gan, t->batch, shape);
+    size_t n = (size_t)gt_shape_numel(nd, shape);
+    t->real_buf = gt_xmalloc(n * sizeof(float));
+    t->fake_buf = gt_xmalloc(n * sizeof(float));
+    t->label_buf = gt_xcalloc((size_t)t->batch, sizeof(float));
+    t->fake_label_buf = gt_xcalloc((size_t)t->batch, sizeof(float));
+    return GT_OK;
+}
+
+void gt_trainer_free(gt_trainer *t) {
+    gt_optim_free(t->opt_g);
+    gt_optim_free(t->opt_d);
+    gt_ctx_free(t->ctx);
+    free(t->real_buf);
+    free(t->fake_buf);
+    free(t->label_buf);
+    free(t->fake_label_buf);
+    memset(t, 0, sizeof *t);
+}
+
+void gt_trainer_lrs(const gt_trainer *t, int64_t step, double *g_lr, double *d_lr) {
+    long every = gt_cfg_int(t->cfg, "train", "lr_update_step");
+    double decay = gt_cfg_float(t->cfg, "train", "lr_decay"), floor_lr = gt_cfg_float(t->cfg, "train", "lr_min");
+    double f = every > 0 ? pow(decay, (double)(step / every)) : 1.0;
+    *g_lr = fmax(t->lr_g0 * f, fmin(floor_lr, t->lr_g0));
+    *d_lr = fmax(t->lr_d0 * f, fmin(floor_lr, t->lr_d0));
+}
+
+/* ---- pieces ------------------------------------------------------------- */
+
+static gt_tensor *batch_tensor(gt_trainer *t, const float *data) {
+    int shape[4];
+    int nd = gt_gan_batch_shape(t->gan, t->batch, shape);
+    return gt_from_data(t->ctx, data, nd, shape);
+}
+
+static gt_tensor *labels_tensor(gt_trainer *t, const float *data) {
+    if (!t->gan->arch->conditional) return NULL;
+    return gt_from_data(t->ctx, data, 1, (int[]){t->batch});
+}
+
+static void draw_fake_labels(gt_trainer *t) {
+    if (!t->gan->arch->conditional) return;
+    for (int i = 0; i < t->batch; i++)
+        t->fake_label_buf[i] = (float)gt_rng_below(&t->rng, (uint64_t)t->gan->n_classes);
+}
+
+static double mean_of(const gt_tensor *x, int sigmoid) {
+    double s = 0;
+    for (int64_t i = 0; i < x->n; i++) s += sigmoid ? 1.0 / (1.0 + exp(-(double)x->data[i])) : x->data[i];
+    return s / (double)(x->n ? x->n : 1);
+}
+
+typedef struct critic_ud {
+    gt_trainer *t;
+    gt_tensor *labels;
+} critic_ud;
+
+static gt_tensor *critic(gt_ctx *c, void *ud, gt_tensor *x) {
+    critic_ud *u = ud;
+    return gt_gan_discriminate(c, u->t->gan, x, u->labels, GT_MODE_TRAIN);
+}
+
+/* G's loss from D's output on G(z) (recorded), per objective */
+static gt_tensor *g_loss_of(gt_trainer *t, gt_tensor *d_fake, gt_tensor *fake) {
+    gt_ctx *c = t->ctx;
+    switch (t->obj) {
+    case GT_OBJ_NS: return gt_bce_logits(c, d_fake, gt_full(c, d_fake->ndim, d_fake->shape, 1.0f));
+    case GT_OBJ_MM: return gt_neg(c, gt_bce_logits(c, d_fake, gt_zeros_like(c, d_fake)));
+    case GT_OBJ_LS: return gt_mse(c, d_fake, gt_full(c, d_fake->ndim, d_fake->shape, 1.0f));
+    case GT_OBJ_WGAN:
+    case GT_OBJ_WGAN_GP: return gt_neg(c, gt_mean(c, d_fake, GT_ALL, 0));
+    case GT_OBJ_BEGAN: return gt_l1(c, d_fake, fake); /* d_fake is the reconstruction */
+    }
+    return NULL;
+}
+
+/* One critic update on the real batch in real_buf and fakes in fake_buf. */
+static int critic_step(gt_trainer *t, gt_stats *st) {
+    gt_ctx *c = t->ctx;
+    gt_gan *m = t->gan;
+    gt_tensor *real = batch_tensor(t, t->real_buf), *fake = batch_tensor(t, t->fake_buf);
+    gt_tensor *lr = labels_tensor(t, t->label_buf), *lf = labels_tensor(t, t->fake_label_buf);
+    gt_params_zero_grad(m->d);
+    gt_tensor *dr = gt_gan_discriminate(c, m, real, lr, GT_MODE_TRAIN);
+    gt_tensor *df = gt_gan_discriminate(c, m, fake, lf, GT_MODE_TRAIN);
+    gt_tensor *loss = NULL;
+    switch (t->obj) {
+    case GT_OBJ_NS:
+    case GT_OBJ_MM:
+        /* the references average the two halves */
+        loss = gt_scale(c, gt_add(c, gt_bce_logits(c, dr, gt_full(c, dr->ndim, dr->shape, 1.0f)),
+                                  gt_bce_logits(c, df, gt_zeros_like(c, df))), 0.5f);
+        st->d_real = mean_of(dr, 1);
+        st->d_fake = mean_of(df, 1);
+        break;
+    case GT_OBJ_LS:
+        loss = gt_scale(c, gt_add(c, gt_mse(c, dr, gt_full(c, dr->ndim, dr->shape, 1.0f)),
+                                  gt_mse(c, df, gt_zeros_like(c, df))), 0.5f);
+        st->d_real = mean_of(dr, 0);
+        st->d_fake = mean_of(df, 0);
+        break;
+    case GT_OBJ_WGAN:
+    case GT_OBJ_WGAN_GP: {
+        gt_tensor *mr = gt_mean(c, dr, GT_ALL, 0), *mf = gt_mean(c, df, GT_ALL, 0);
+        loss = gt_sub(c, mf, mr);
+        st->d_real = mr->data[0];
+        st->d_fake = mf->data[0];
+        st->wdist = mr->data[0] - mf->data[0];
+        if (t->obj == GT_OBJ_WGAN_GP) {
+            float *alpha = gt_arena_alloc(gt_ctx_arena(c), (size_t)t->batch * sizeof(float));
+            for (int i = 0; i < t->batch; i++) alpha[i] = gt_rng_uniform(&t->rng);
+            critic_ud u = {t, lr}; /* interpolates carry the real labels, as the references do */
+            int rc;
+            gt_tensor *gp = gt_gradient_penalty(c, critic, &u, real, fake, alpha, t->gp_lambda, &rc);
+            if (rc) return rc;
+            st->gp = gp->data[0];
+            loss = gt_add(c, loss, gp);
+        }
+        break;
+    }
+    case GT_OBJ_BEGAN: {
+        gt_tensor *l_real = gt_l1(c, dr, real), *l_fake = gt_l1(c, df, fake);
+        loss = gt_sub(c, l_real, gt_scale(c, l_fake, (float)t->kt));
+        double lx = l_real->data[0], lg = l_fake->data[0], diff = t->gamma * lx - lg;
+        st->l_real = lx;
+        st->l_fake = lg;
+        /* k_t and M_global from this step's forward, as the reference */
+        double k = t->kt + t->lambda_k * diff;
+        t->kt = k < 0 ? 0 : (k > 1 ? 1 : k);
+        st->kt = t->kt;
+        st->m_global = lx + fabs(diff);
+        break;
+    }
+    }
+    st->d_loss = loss->data[0];
+    int rc = gt_backward(c, loss);
+    if (rc) return rc;
+    gt_optim_step(t->opt_d, m->d);
+    if (t->obj == GT_OBJ_WGAN) gt_params_clip(m->d, t->clip);
+    gt_ctx_reset(c);
+    return GT_OK;
+}
+
+/* G forward in training mode, copying the result to fake_buf.  With
+ * record set the graph is kept for the generator update. */
+static gt_tensor *generate(gt_trainer *t, int record) {
+    gt_ctx *c = t->ctx;
+    draw_fake_labels(t);
+    gt_tensor *z = gt_gan_noise(c, t->gan, t->batch, &t->rng);
+    int old = gt_set_grad_enabled(c, record);
+    gt_tensor *fake = gt_gan_generate(c, t->gan, z, labels_tensor(t, t->fake_label_buf), GT_MODE_TRAIN);
+    gt_set_grad_enabled(c, old);
+    memcpy(t->fake_buf, fake->data, (size_t)fake->n * sizeof(float));
+    return fake;
+}
+
+static int generator_step(gt_trainer *t, gt_tensor *fake, gt_stats *st) {
+    gt_ctx *c = t->ctx;
+    gt_gan *m = t->gan;
+    gt_params_zero_grad(m->g);
+    gt_params_set_trainable(m->d, 0); /* no weight gradients for D in G's update */
+    gt_tensor *df = gt_gan_discriminate(c, m, fake, labels_tensor(t, t->fake_label_buf), GT_MODE_TRAIN);
+    gt_tensor *loss = g_loss_of(t, df, fake);
+    st->g_loss = loss->data[0];
+    int rc = gt_backward(c, loss);
+    gt_params_set_trainable(m->d, 1);
+    if (rc) return rc;
+    gt_optim_step(t->opt_g, m->g);
+    gt_ctx_reset(c);
+    return GT_OK;
+}
+
+static int real_batch(gt_trainer *t) {
+    int rc = t->next_batch(t->batch_ud, t->real_buf, t->gan->arch->conditional ? t->label_buf : NULL);
+    if (!rc) t->batches++;
+    return rc;
+}
+
+static int check_finite(gt_trainer *t, const gt_stats *st) {
+    if (isfinite(st->d_loss) && isfinite(st->g_loss)) return GT_OK;
+    return gt_error_set("training diverged at step %lld: d_loss = %g, g_loss = %g, D(x) = %g, "
+                        "D(G(z)) = %g%s (lower optim.lr, or set train.on_nan = rollback)",
+                        (long long)t->step + 1, st->d_loss, st->g_loss, st->d_real, st->d_fake,
+                        t->obj == GT_OBJ_BEGAN ? ", see k_t" : "");
+}
+
+int gt_trainer_iteration(gt_trainer *t, gt_stats *st) {
+    gt_stats s = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0};
+    gt_trainer_lrs(t, t->step, &s.g_lr, &s.d_lr);
+    t->opt_g->cfg.lr = s.g_lr;
+    t->opt_d->cfg.lr = s.d_lr;
+    int rc;
+    if (t->n_critic == 1) {
+        /* generator first; the critic then sees the same generated batch */
+        gt_tensor *fake = generate(t, 1);
+        if ((rc = generator_step(t, fake, &s))) return rc;
+        if ((rc = real_batch(t))) return rc;
+        if ((rc = critic_step(t, &s))) return rc;
+    } else {
+        for (int k = 0; k < t->n_critic; k++) {
+            if ((rc = real_batch(t))) return rc;
+            generate(t, 0);
+            if ((rc = critic_step(t, &s))) return rc;
+        }
+        gt_tensor *fake = generate(t, 1);
+        if ((rc = generator_step(t, fake, &s))) return rc;
+    }
+    if (t->obj == GT_OBJ_BEGAN) s.kt = t->kt;
+    *st = s;
+    if ((rc = check_finite(t, &s))) return rc;
+    t->step++;
+    return GT_OK;
+}
