@@ -38,6 +38,11 @@ int gt_grad_enabled(const gt_ctx *c);
  * do not survive the next call. */
 float *gt_ctx_scratch(gt_ctx *c, size_t n);
 
+/* FLOPs (2 per multiply-add) of the matrix products and convolutions run in
+ * this context so far, forward and backward: what `gantrain bench` reports. */
+uint64_t gt_ctx_flops(const gt_ctx *c);
+void gt_ctx_add_flops(gt_ctx *c, double flops);
+
 /* ---- tensors in the step arena ---------------------------------------- */
 gt_tensor *gt_new(gt_ctx *c, int ndim, const int *shape);        /* uninitialised */
 gt_tensor *gt_zeros(gt_ctx *c, int ndim, const int *shape);

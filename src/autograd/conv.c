@@ -51,6 +51,7 @@ static void conv_fwd(gt_ctx *c, const float *x, int N, const gt_conv_dims *d, co
                      int OC, float *y) {
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
+    gt_ctx_add_flops(c, 2.0 * (double)N * OC * K * ohw);
     int nb = chunk_samples(d, OC, N);
     float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
     for (int n0 = 0; n0 < N; n0 += nb) {
@@ -70,6 +71,7 @@ static void conv_bwd_data(gt_ctx *c, const float *dy, int N, const gt_conv_dims 
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
     memset(dx, 0, (size_t)(N * xs) * sizeof(float));
+    gt_ctx_add_flops(c, 2.0 * (double)N * OC * K * ohw);
     int nb = chunk_samples(d, OC, N);
     float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
     for (int n0 = 0; n0 < N; n0 += nb) {
@@ -93,6 +95,7 @@ static void conv_bwd_weight(gt_ctx *c, const float *x, const float *dy, int N,
     int nb = chunk_samples(d, OC, N);
     float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
     if (N == 0) memset(dw, 0, (size_t)(OC * K) * sizeof(float));
+    gt_ctx_add_flops(c, 2.0 * (double)N * OC * K * ohw);
     for (int n0 = 0; n0 < N; n0 += nb) {
         int m = N - n0 < nb ? N - n0 : nb;
         float *col = ws, *stage = ws + K * m * ohw;

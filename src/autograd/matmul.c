@@ -29,6 +29,7 @@ gt_tensor *gt_matmul(gt_ctx *c, gt_tensor *a, gt_tensor *b, int ta, int tb) {
     GT_ASSERTF(k == k2, "matmul: inner dims differ (%s%s x %s%s)", GT_SHAPE_STR(a), ta ? "^T" : "",
                GT_SHAPE_STR(b), tb ? "^T" : "");
     gt_tensor *o = gt_new(c, 2, (int[]){m, nn});
+    gt_ctx_add_flops(c, 2.0 * m * nn * k);
     if (m && nn) {
         if (k)
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -61,6 +62,7 @@ gt_tensor *gt_linear(gt_ctx *c, gt_tensor *x, gt_tensor *w, gt_tensor *b) {
     int n = x->shape[0], in = x->shape[1], out = w->shape[0];
     GT_ASSERTF(!b || (b->n == out), "linear: bias %s for %d outputs", b ? GT_SHAPE_STR(b) : "", out);
     gt_tensor *o = gt_new(c, 2, (int[]){n, out});
+    gt_ctx_add_flops(c, 2.0 * n * out * in);
     float beta = 0.0f;
     if (b) {
         for (int i = 0; i < n; i++)

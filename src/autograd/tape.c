@@ -12,7 +12,11 @@ struct gt_ctx {
     uint32_t stamp;
     float *scratch;
     size_t scratch_n;
+    uint64_t flops; /* multiply-adds x 2 of the GEMMs run so far */
 };
+
+void gt_ctx_add_flops(gt_ctx *c, double f) { c->flops += (uint64_t)f; }
+uint64_t gt_ctx_flops(const gt_ctx *c) { return c->flops; }
 
 gt_ctx *gt_ctx_new(size_t arena_cap_bytes) {
     gt_ctx *c = gt_xcalloc(1, sizeof *c);

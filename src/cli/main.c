@@ -23,7 +23,15 @@ static const gt_command commands[] = {
     {"data", "CONFIG.ini [--grid real.png]", "show what the data loader feeds the model", NULL,
      not_yet},
     {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
-    {"bench", "CONFIG.ini [--steps N]", "ms/step, img/s, GFLOP/s, % of sgemm peak", NULL, not_yet},
+    {"bench", "CONFIG.ini [--steps N | --seconds S] [--set section.key=value ...] [--json]",
+     "ms/step, img/s, GFLOP/s, % of sgemm peak",
+     "  --steps N      time N iterations (default: about --seconds of them)\n"
+     "  --seconds S    how long to measure when --steps is not given (default 10)\n"
+     "  --set k=v      override a config key (repeatable)\n"
+     "  --json         one JSON line instead of the table\n"
+     "An iteration is one generator update with all its critic updates, on\n"
+     "synthetic batches of the config's shape (data loading is not timed).\n",
+     gt_cmd_bench},
     {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, not_yet},
     {"config", "[--list] | CONFIG.ini [--set section.key=value ...]",
      "every config key with type, default and doc; or a config resolved",

@@ -1,0 +1,24 @@
+/* bench.h — `gantrain bench`: time training iterations of a config on
+ * synthetic data and put them next to the machine's sgemm throughput. */
+#ifndef GANTRAIN_BENCH_H
+#define GANTRAIN_BENCH_H
+
+#include <stdint.h>
+
+#include "gantrain/config.h"
+
+typedef struct gt_bench_result {
+    int iters, batch, n_critic, threads;
+    double ms_mean, ms_median, ms_min;
+    double img_per_s;
+    double gflop_per_iter, gflops;
+    double sgemm_gflops;   /* this machine, same threads */
+    double peak_rss_mb;
+} gt_bench_result;
+
+/* Best sustained single-process sgemm GFLOP/s with the current threads. */
+double gt_bench_sgemm_gflops(double seconds);
+/* Runs warmup + iters iterations (iters <= 0: about `seconds` of them). */
+int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_result *r);
+
+#endif

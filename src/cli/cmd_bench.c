@@ -1,0 +1,70 @@
+/* cmd_bench.c — `gantrain bench CONFIG [--steps N] [--set k=v ...] [--json]`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "gantrain/bench.h"
+#include "gantrain/cli.h"
+#include "gantrain/error.h"
+#include "gantrain/run.h"
+
+int gt_cmd_bench(int argc, char **argv) {
+    gt_args a;
+    const char *name, *value, *sets[64];
+    int n_sets = 0, json = 0;
+    long steps = 0;
+    double seconds = 10;
+    gt_args_init(&a, argc, argv);
+    while (gt_args_next(&a, &name, &value, 1)) {
+        if (!value && a.i < a.argc && strcmp(name, "json")) value = a.argv[a.i++];
+        if (!strcmp(name, "steps")) {
+            if (!gt_parse_int(value, 1, 1000000, &steps))
+                return gt_cli_error(GT_EXIT_USAGE, "bench: --steps wants a count, got '%s'", value ? value : "");
+        } else if (!strcmp(name, "seconds")) {
+            if (!gt_parse_float(value, 0.1, 36000, &seconds))
+                return gt_cli_error(GT_EXIT_USAGE, "bench: --seconds wants a duration, got '%s'", value ? value : "");
+        } else if (!strcmp(name, "set")) {
+            if (!value || n_sets == 64) return gt_cli_error(GT_EXIT_USAGE, "--set needs section.key=value");
+            sets[n_sets++] = value;
+        } else if (!strcmp(name, "json")) {
+            json = 1;
+        } else {
+            return gt_cli_error(GT_EXIT_USAGE, "bench: unknown option --%s", name);
+        }
+    }
+    if (a.n_pos != 1) return gt_cli_error(GT_EXIT_USAGE, "usage: gantrain bench CONFIG.ini [--steps N]");
+    gt_config *cfg = gt_config_new();
+    int rc = gt_run_load_config(cfg, a.pos[0], sets, n_sets);
+    if (rc) {
+        gt_config_free(cfg);
+        return gt_cli_error(rc, "%s", gt_error());
+    }
+    gt_bench_result r;
+    rc = gt_bench_run(cfg, (int)steps, seconds, &r);
+    if (rc) {
+        gt_config_free(cfg);
+        return gt_cli_error(rc == GT_ERR_USAGE ? GT_EXIT_USAGE : GT_EXIT_FAIL, "%s", gt_error());
+    }
+    double peak = gt_bench_sgemm_gflops(1.0);
+    const char *preset = gt_cfg_str(cfg, "model", "preset");
+    if (json) {
+        printf("{\"config\": \"%s\", \"preset\": \"%s\", \"threads\": %d, \"batch\": %d, \"n_critic\": %d, "
+               "\"iters\": %d, \"ms_median\": %.3f, \"ms_mean\": %.3f, \"ms_min\": %.3f, "
+               "\"img_per_s\": %.1f, \"gflop_per_iter\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
+               "\"peak_rss_mb\": %.1f}\n",
+               a.pos[0], preset, r.threads, r.batch, r.n_critic, r.iters, r.ms_median, r.ms_mean, r.ms_min,
+               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb);
+    } else {
+        printf("config        %s (preset %s, arch %s, objective %s)\n", a.pos[0], preset,
+               gt_cfg_str(cfg, "model", "arch"), gt_cfg_str(cfg, "model", "objective"));
+        printf("threads       %d, batch %d, %d critic step(s) per iteration\n", r.threads, r.batch, r.n_critic);
+        printf("iteration     %.2f ms median, %.2f mean, %.2f min (%d iterations)\n", r.ms_median, r.ms_mean,
+               r.ms_min, r.iters);
+        printf("images/s      %.0f\n", r.img_per_s);
+        printf("FLOPs         %.3f GFLOP per iteration (GEMMs and convolutions)\n", r.gflop_per_iter);
+        printf("throughput    %.1f GFLOP/s = %.0f%% of this machine's sgemm (%.1f GFLOP/s)\n", r.gflops,
+               100.0 * r.gflops / peak, peak);
+        printf("peak memory   %.0f MiB\n", r.peak_rss_mb);
+    }
+    gt_config_free(cfg);
+    return GT_EXIT_OK;
+}
