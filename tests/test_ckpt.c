@@ -2,7 +2,10 @@
  * says what is wrong for every corrupted byte and every truncation, shape
  * checks, atomic replacement, and the `info` printout. */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -529,6 +532,67 @@ GT_TEST(ckpt_failed_write_keeps_old_file) {
     free_fixture(&fx);
 }
 
+static int fill_dies(void *ctx, float *buf, int64_t start, int64_t n) {
+    (void)ctx;
+    if (start > 0) raise(SIGKILL); /* the process dies mid-write */
+    for (int64_t i = 0; i < n; i++) buf[i] = 2.0f;
+    return GT_OK;
+}
+
+GT_TEST(ckpt_killed_writer_keeps_old_file) {
+    fixture fx;
+    const char *path = tmp_path("killed.gtck");
+    CHECK(write_fixture(&fx, path) == GT_OK);
+    size_t n0, n1;
+    char *before = slurp(path, &n0);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        gt_ckpt_writer *w = gt_ckpt_writer_new("");
+        gt_ckpt_add_fill(w, "big", 1, (int[]){100000}, fill_dies, NULL);
+        gt_ckpt_write(w, path);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    char *after = slurp(path, &n1);
+    CHECK(after && n1 == n0 && !memcmp(before, after, n0));
+    int differs;
+    CHECK(load_and_compare(path, &fx, &differs) == GT_OK && !differs);
+    /* what a killed writer leaves is its temporary, never a half file at path */
+    char tmp[800];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)pid);
+    CHECK(gt_path_exists(tmp));
+    free(before);
+    free(after);
+    free_fixture(&fx);
+}
+
+GT_TEST(ckpt_read_only_directory) {
+    const char *dir = tmp_path("ro");
+    CHECK(gt_mkdirs(dir) == GT_OK && chmod(dir, 0555) == 0 && chmod(gt_test_tmpdir(), 0755) == 0);
+    char path[800];
+    snprintf(path, sizeof path, "%s/x.gtck", dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        /* root writes anywhere: the writer runs as nobody in a child */
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(3);
+        gt_ckpt_writer *w = gt_ckpt_writer_new("");
+        int rc = gt_ckpt_write(w, path);
+        gt_ckpt_writer_free(w);
+        _exit(rc != GT_OK && strstr(gt_error(), path) && strstr(gt_error(), "ermission denied") ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    chmod(dir, 0755);
+    CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer in a read-only directory: status %d", st);
+    CHECK(!gt_path_exists(path));
+}
+
 static char *capture_info(const char *path, int *rc) {
     const char *out = tmp_path("info.txt");
     FILE *f = fopen(out, "w");
@@ -573,9 +637,75 @@ GT_TEST(ckpt_info_printout) {
     CHECK(strstr(gt_error(), "CRC mismatch in tensor 'g.fc2.weight'"));
     free(s);
 
-    /* the subcommand: usage errors and exit codes */
-    CHECK(gt_cmd_info(1, (char *[]){"info", NULL}) == 2);
-    CHECK(gt_cmd_info(3, (char *[]){"info", "a", "b", NULL}) == 2);
-    CHECK(gt_cmd_info(2, (char *[]){"info", (char *)tmp_path("none.gtck"), NULL}) == 1);
+    /* the subcommand: usage errors and exit codes (its messages go to a file) */
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *err = freopen(tmp_path("stderr.txt"), "w", stderr);
+    int r1 = gt_cmd_info(1, (char *[]){"info", NULL});
+    int r2 = gt_cmd_info(3, (char *[]){"info", "a", "b", NULL});
+    int r3 = gt_cmd_info(2, (char *[]){"info", (char *)tmp_path("none.gtck"), NULL});
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CHECK(err && r1 == 2 && r2 == 2 && r3 == 1);
+    s = slurp(tmp_path("stderr.txt"), &n);
+    CHECKF(s && strstr(s, "gantrain: info: needs a checkpoint file") &&
+               strstr(s, "gantrain: info: takes one checkpoint") && strstr(s, "none.gtck: No such file"),
+           "%s", s);
+    free(s);
     free_fixture(&fx);
+}
+
+/* The format is a promise: tests/fixtures/ckpt_v1.gtck was written by the
+ * first version of the writer; this build must read it and, given the same
+ * content, write the same bytes.  GT_REGEN_FIXTURES=1 rewrites it (only
+ * when the format version changes: keep the old file as ckpt_vN.gtck). */
+static int write_v1_fixture(const char *path) {
+    static const float w[6] = {0, 0.5f, 1, 1.5f, 2, 2.5f}, b[2] = {-1, 1}, d[2] = {0.25f, -0.25f};
+    gt_rng r;
+    gt_rng_seed(&r, 1);
+    gt_ckpt_writer *wr = gt_ckpt_writer_new("[model]\narch = mlp\n");
+    gt_ckpt_put_i64(wr, "step", 1000);
+    gt_ckpt_put_i64(wr, "epoch", 2);
+    gt_ckpt_put_f64(wr, "kt", 0.5);
+    gt_ckpt_put_str(wr, "objective", "began");
+    gt_ckpt_put_rng(wr, "rng", &r);
+    gt_ckpt_add(wr, "g.fc.weight", 2, (int[]){2, 3}, w);
+    gt_ckpt_add(wr, "g.fc.bias", 1, (int[]){2}, b);
+    gt_ckpt_add(wr, "d.fc.weight", 2, (int[]){1, 2}, d);
+    int rc = gt_ckpt_write(wr, path);
+    gt_ckpt_writer_free(wr);
+    return rc;
+}
+
+GT_TEST(ckpt_reads_committed_v1_file) {
+    const char *fixture = gt_test_path("fixtures/ckpt_v1.gtck");
+    if (getenv("GT_REGEN_FIXTURES")) CHECK(write_v1_fixture(fixture) == GT_OK);
+    gt_ckpt *ck = gt_ckpt_open(fixture);
+    CHECKF(ck, "%s", gt_error());
+    int64_t step, epoch;
+    double kt;
+    const char *obj;
+    gt_rng r, want;
+    gt_rng_seed(&want, 1);
+    CHECK(gt_ckpt_get_i64(ck, "step", &step) == GT_OK && step == 1000);
+    CHECK(gt_ckpt_get_i64(ck, "epoch", &epoch) == GT_OK && epoch == 2);
+    CHECK(gt_ckpt_get_f64(ck, "kt", &kt) == GT_OK && kt == 0.5);
+    CHECK(gt_ckpt_get_str(ck, "objective", &obj) == GT_OK && !strcmp(obj, "began"));
+    CHECK(gt_ckpt_get_rng(ck, "rng", &r) == GT_OK && !memcmp(r.s, want.s, sizeof r.s));
+    CHECK(!strcmp(gt_ckpt_config(ck), "[model]\narch = mlp\n"));
+    float w[6], b[2];
+    CHECK(gt_ckpt_read(ck, "g.fc.weight", 2, (int[]){2, 3}, w) == GT_OK && w[5] == 2.5f);
+    CHECK(gt_ckpt_read(ck, "g.fc.bias", 1, (int[]){2}, b) == GT_OK && b[0] == -1 && b[1] == 1);
+    CHECK(gt_ckpt_verify(ck) == GT_OK);
+    gt_ckpt_close(ck);
+
+    const char *fresh = tmp_path("v1.gtck");
+    CHECK(write_v1_fixture(fresh) == GT_OK);
+    size_t n1, n2;
+    char *a = slurp(fixture, &n1), *c = slurp(fresh, &n2);
+    CHECKF(a && c && n1 == n2 && !memcmp(a, c, n1),
+           "the writer no longer produces the committed v1 bytes: bump GT_CKPT_VERSION");
+    free(a);
+    free(c);
 }

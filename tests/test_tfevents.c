@@ -174,7 +174,8 @@ GT_TEST(tfevents_framing_reparsed_in_c) {
     CHECK(gt_read_file(path, &d, &len) == GT_OK);
     for (size_t i = 0; i < len; i++) {
         d[i] ^= 0x20;
-        CHECK(gt_write_file_atomic(tmp_path("flip"), d, len) == GT_OK);
+        FILE *f = fopen(tmp_path("flip"), "wb"); /* plain write: fsync per flip is slow */
+        CHECK(f && fwrite(d, 1, len, f) == len && fclose(f) == 0);
         d[i] ^= 0x20;
         int k = read_records(tmp_path("flip"), r, 8);
         for (int j = 0; j < (k > 0 ? k : 0); j++) free(r[j].data);

@@ -483,7 +483,7 @@ static int parse_index(gt_ckpt *ck, unsigned char *p, uint64_t size, uint32_t n_
     ck->t = gt_xcalloc(n_t ? n_t : 1, sizeof *ck->t);
     /* keys, names and strings are copied, NUL-terminated, into one area
      * that outlives the raw index */
-    char *strs = gt_xmalloc(size + n_meta + n_t + 1);
+    char *strs = gt_xmalloc(size + 2 * (size_t)n_meta + n_t + 1); /* bytes + NULs */
     size_t sn = 0;
     for (uint32_t i = 0; i < n_meta; i++) {
         gt_ckpt_meta *m = &ck->meta[i];
@@ -931,8 +931,12 @@ int gt_ckpt_print_info(FILE *f, const char *path) {
 
     int64_t values = 0;
     for (int i = 0; i < ck->n_t; i++) values += ck->t[i].numel;
-    fprintf(f, "tensors     %d, %" PRId64 " values (%.1f KiB)\n", ck->n_t, values,
-            (double)values * 4 / 1024);
+    double bytes = (double)values * 4;
+    if (bytes < 1024)
+        fprintf(f, "tensors     %d, %" PRId64 " values (%.0f bytes)\n", ck->n_t, values, bytes);
+    else
+        fprintf(f, "tensors     %d, %" PRId64 " values (%.1f %s)\n", ck->n_t, values,
+                bytes < 1048576 ? bytes / 1024 : bytes / 1048576, bytes < 1048576 ? "KiB" : "MiB");
     size_t w = 4;
     for (int i = 0; i < ck->n_t; i++)
         if (strlen(ck->t[i].name) > w) w = strlen(ck->t[i].name);
