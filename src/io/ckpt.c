@@ -95,8 +95,6 @@ typedef struct wtensor {
     void *ctx;
     uint64_t offset;
     uint32_t crc;
-    /* add_optim keeps a small slice descriptor alive here */
-    void *owned;
 } wtensor;
 
 struct gt_ckpt_writer {
@@ -121,7 +119,6 @@ void gt_ckpt_writer_free(gt_ckpt_writer *w) {
     }
     for (int i = 0; i < w->n_t; i++) {
         free(w->t[i].name);
-        free(w->t[i].owned);
     }
     free(w->meta);
     free(w->t);
