@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gantrain/cli.h"
+#include "gantrain/cli_info.h"
 #include "gantrain/log.h"
 #include "gantrain/threads.h"
 
@@ -32,7 +33,7 @@ static const gt_command commands[] = {
      "An iteration is one generator update with all its critic updates, on\n"
      "synthetic batches of the config's shape (data loading is not timed).\n",
      gt_cmd_bench},
-    {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, not_yet},
+    {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, gt_cmd_info},
     {"config", "[--list] | CONFIG.ini [--set section.key=value ...]",
      "every config key with type, default and doc; or a config resolved",
      "  --list                 every key: type, default, allowed values, doc\n"
