@@ -40,5 +40,6 @@ int gt_parse_float(const char *s, double lo, double hi, double *out);
 /* The command implementations. */
 int gt_cmd_version(int argc, char **argv);
 int gt_cmd_config(int argc, char **argv);
+int gt_cmd_data(int argc, char **argv);
 
 #endif

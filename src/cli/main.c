@@ -20,8 +20,16 @@ static const gt_command commands[] = {
      "draw samples from a checkpoint", NULL, not_yet},
     {"eval", "RUN_OR_CKPT [--metrics fid,is,kid,pr] [--n 10000] [--features ...]",
      "FID, IS, KID, precision/recall of a checkpoint", NULL, not_yet},
-    {"data", "CONFIG.ini [--grid real.png]", "show what the data loader feeds the model", NULL,
-     not_yet},
+    {"data", "CONFIG.ini [--grid FILE.png] [--set section.key=value ...]",
+     "show what the data loader feeds the model",
+     "  CONFIG.ini             its [data] section says what to load (docs/data.md)\n"
+     "  --grid FILE.png        a grid of the first images after preprocessing\n"
+     "                         (toy2d: a scatter plot of the points)\n"
+     "  --n N                  images in the grid (default 64; toy2d: up to 20000 points)\n"
+     "  --nrow N               images per grid row (default 8)\n"
+     "  --by-class             one grid row per class: its first --nrow images\n"
+     "  --set sec.key=value    override a config key (repeatable)\n",
+     gt_cmd_data},
     {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
     {"bench", "CONFIG.ini [--steps N]", "ms/step, img/s, GFLOP/s, % of sgemm peak", NULL, not_yet},
     {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, not_yet},
