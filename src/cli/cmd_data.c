@@ -12,6 +12,7 @@
 #include "gantrain/config.h"
 #include "gantrain/data.h"
 #include "gantrain/error.h"
+#include "gantrain/fileio.h"
 #include "gantrain/image.h"
 
 static double now_s(void) {
@@ -207,7 +208,13 @@ int gt_cmd_data(int argc, char **argv) {
     class_counts(ds);
     printf("loaded in    %.3f s\n", dt);
     rc = GT_OK;
-    if (grid) {
+    if (grid && strchr(grid, '/')) { /* the grid's directory, as a user would expect */
+        char *dir = gt_xstrdup(grid);
+        *strrchr(dir, '/') = 0;
+        if (*dir) rc = gt_mkdirs(dir);
+        free(dir);
+    }
+    if (grid && !rc) {
         if (toy) {
             int64_t m = n > 0 ? n : (count < 20000 ? count : 20000);
             rc = gt_scatter_write(grid, gt_dataset_points(ds), m < count ? m : count, NULL, 0, 512, 0);

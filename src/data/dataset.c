@@ -164,6 +164,19 @@ static void list_names(char *buf, size_t cap, int n, char *const *names) {
     }
 }
 
+/* "x.ini:7: data.classes", "--set data.classes" or "data.classes (preset x)":
+ * where the list came from */
+static const char *classes_key(const gt_data_opts *o) {
+    static _Thread_local char buf[600];
+    if (!strncmp(o->classes_where, "--set", 5))
+        snprintf(buf, sizeof buf, "%s", o->classes_where); /* "--set data.classes" */
+    else if (strchr(o->classes_where, ':'))
+        snprintf(buf, sizeof buf, "%s: data.classes", o->classes_where);
+    else
+        snprintf(buf, sizeof buf, "data.classes (%s)", o->classes_where);
+    return buf;
+}
+
 int gt__class_map(const gt_data_opts *o, int n, char *const *names, int *map, int *n_keep) {
     char **items = NULL;
     int n_items = gt_cfg_list(o->classes, &items), rc = GT_OK;
@@ -175,7 +188,7 @@ int gt__class_map(const gt_data_opts *o, int n, char *const *names, int *map, in
     }
     if (n == 0) {
         gt_cfg_list_free(items, n_items);
-        return gt_error_set("%s: data.classes is set but %s has no classes%s", o->classes_where,
+        return gt_error_set("%s is set but %s has no classes%s", classes_key(o),
                             o->kind_name,
                             o->kind == GT_DATA_FOLDER ? " (set data.folder_classes = true to make "
                                                         "each subfolder a class)"
@@ -193,8 +206,8 @@ int gt__class_map(const gt_data_opts *o, int n, char *const *names, int *map, in
         if (found < 0 && t[strspn(t, "0123456789")] == 0) {
             long v = strtol(t, NULL, 10);
             if (strlen(t) > 9 || v >= n) {
-                rc = gt_error_set("%s: data.classes: class index %s is out of range 0..%d of %s",
-                                  o->classes_where, t, n - 1, o->kind_name);
+                rc = gt_error_set("%s: class index %s is out of range 0..%d of %s", classes_key(o), t,
+                                  n - 1, o->kind_name);
                 break;
             }
             found = (int)v;
@@ -209,8 +222,8 @@ int gt__class_map(const gt_data_opts *o, int n, char *const *names, int *map, in
             list_names(known, sizeof known, n, names);
             if (best >= 0 && bd <= 1 + (int)strlen(t) / 3)
                 snprintf(hint, sizeof hint, " (did you mean '%s'?)", names[best]);
-            rc = gt_error_set("%s: data.classes: unknown class '%s' in %s%s; classes are: %s",
-                              o->classes_where, t, o->kind_name, hint, known);
+            rc = gt_error_set("%s: unknown class '%s' in %s%s; classes are: %s", classes_key(o), t,
+                              o->kind_name, hint, known);
             break;
         }
         map[found] = 0; /* mark; numbered below */

@@ -154,7 +154,7 @@ int gt__idx_read(const char *path, int want_ndim, int64_t *dims, uint8_t **data,
                 snprintf(what, sizeof what, "%lld labels", (long long)dims[0]);
             else
                 snprintf(what, sizeof what, "%lld images of %lldx%lld", (long long)dims[0],
-                         (long long)dims[1], (long long)dims[2]);
+                         (long long)dims[2], (long long)dims[1]); /* width x height */
             rc = gt_error_set("%s: truncated: the header promises %s (%lld bytes of data) but the "
                               "file holds %zu; download it again",
                               path, what, (long long)total, got);

@@ -417,7 +417,8 @@ int gt__folder_load(gt_dataset *ds, const gt_data_opts *o) {
     gt__desc(ds, "directory %s: %lld JPEG/PNG images%s", root, (long long)L.n,
              L.ignored ? " (other files ignored)" : "");
     if (o->kind == GT_DATA_CELEBA) {
-        if (*o->classes) rc = gt_error_set("%s: data.classes is set but celeba has no classes", o->classes_where);
+        int none[1], nk;
+        rc = gt__class_map(o, 0, NULL, none, &nk); /* an error if classes are asked for */
         if (!rc) rc = celeba_split(ds, o, root, &L);
     } else if (o->folder_classes) {
         rc = folder_classes(ds, o, &L);

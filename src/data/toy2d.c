@@ -21,7 +21,8 @@
 int gt__toy2d_load(gt_dataset *ds, const gt_data_opts *o) {
     int64_t n = o->toy_n;
     if (o->limit > 0 && o->limit < n) n = o->limit;
-    if (*o->classes) return gt_error_set("%s: data.classes is set but toy2d has no classes", o->classes_where);
+    int none[1], nk;
+    if (gt__class_map(o, 0, NULL, none, &nk)) return GT_ERR; /* an error if classes are asked for */
     gt_rng r;
     /* a stream of its own, so toy data does not shift the run's other draws */
     gt_rng_seed(&r, o->seed ^ 0x746f793264ull /* "toy2d" */);
