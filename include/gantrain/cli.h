@@ -41,5 +41,7 @@ int gt_parse_float(const char *s, double lo, double hi, double *out);
 int gt_cmd_version(int argc, char **argv);
 int gt_cmd_config(int argc, char **argv);
 int gt_cmd_bench(int argc, char **argv);
+int gt_cmd_data(int argc, char **argv);
+int gt_cmd_train(int argc, char **argv);
 
 #endif

@@ -15,14 +15,31 @@ static int not_yet(int argc, char **argv) {
 }
 
 static const gt_command commands[] = {
-    {"train", "CONFIG.ini [--set section.key=value ...] [--out DIR] [--resume] [--seed N]",
-     "train a GAN described by an INI config", NULL, not_yet},
+    {"train", "CONFIG.ini [--set section.key=value ...] [--out DIR] [--resume] [--seed N] [--steps N]",
+     "train a GAN described by an INI config",
+     "  --set sec.key=value  override a config key (repeatable)\n"
+     "  --out DIR            run directory (default: train.out, or runs/<config name>)\n"
+     "  --resume             continue the run in the run directory from ckpt/last\n"
+     "  --seed N             train.seed\n"
+     "  --steps N            train.steps (generator updates)\n"
+     "Writes config.ini, log.csv, samples/step_NNNNNNN.png, ckpt/step_NNNNNNN.gtck and\n"
+     "ckpt/last, and TensorBoard events into the run directory.  SIGINT or SIGTERM\n"
+     "finishes the step, writes a checkpoint and exits 130/143.\n",
+     gt_cmd_train},
     {"sample", "RUN_OR_CKPT [--n 64] [--labels ...] [--out grid.png]",
      "draw samples from a checkpoint", NULL, not_yet},
     {"eval", "RUN_OR_CKPT [--metrics fid,is,kid,pr] [--n 10000] [--features ...]",
      "FID, IS, KID, precision/recall of a checkpoint", NULL, not_yet},
-    {"data", "CONFIG.ini [--grid real.png]", "show what the data loader feeds the model", NULL,
-     not_yet},
+    {"data", "CONFIG.ini [--grid FILE.png] [--set section.key=value ...]",
+     "show what the data loader feeds the model",
+     "  CONFIG.ini             its [data] section says what to load (docs/data.md)\n"
+     "  --grid FILE.png        a grid of the first images after preprocessing\n"
+     "                         (toy2d: a scatter plot of the points)\n"
+     "  --n N                  images in the grid (default 64; toy2d: up to 20000 points)\n"
+     "  --nrow N               images per grid row (default 8)\n"
+     "  --by-class             one grid row per class: its first --nrow images\n"
+     "  --set sec.key=value    override a config key (repeatable)\n",
+     gt_cmd_data},
     {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
     {"bench", "CONFIG.ini [--steps N | --seconds S] [--set section.key=value ...] [--json]",
      "ms/step, img/s, GFLOP/s, % of sgemm peak",

@@ -43,25 +43,34 @@ static const gt_cfg_key schema[] = {
       "weight init: torch's defaults; dcgan: N(0, 0.02) conv weights and N(1, 0.02) "
       "batch-norm weights; xavier: Glorot-uniform weights and zero biases (TensorFlow's default)"),
 
-    /* ---- [data]: what the model sees --------------------------------- */
+    /* ---- [data]: what the model sees (docs/data.md) ----------------- */
     E("data", "dataset", "fashion-mnist", "mnist|fashion-mnist|cifar10|celeba|folder|toy2d",
       "the dataset"),
     S("data", "path", "",
-      "where the dataset is (default: /usr/share/datasets/fashion-mnist for "
-      "fashion-mnist, data/<dataset>/ otherwise)"),
-    E("data", "split", "train", "train|test|all", "which part of the dataset"),
-    I("data", "image_size", "0", 0, 4096, "resize images to this size (0: native size)"),
-    I("data", "channels", "0", 0, 3, "1 or 3 channels, converting when the source differs (0: native)"),
+      "directory of the dataset (default: /usr/share/datasets/fashion-mnist for "
+      "fashion-mnist, data/<dataset>/ otherwise; scripts/fetch-data.sh fills data/)"),
+    E("data", "split", "train", "train|test|all",
+      "which part of the dataset (celeba: from list_eval_partition.txt; folder: train and "
+      "all are every image)"),
+    I("data", "image_size", "0", 0, 4096,
+      "resize images to image_size x image_size (0: native size; celeba: 64)"),
+    E("data", "channels", "0", "0|1|3",
+      "1 (grey) or 3 (RGB), converting when the source differs (0: native; folder, celeba: 3)"),
     I("data", "center_crop", "0", 0, 4096,
-      "crop a centred square of this size before resizing (0: the dataset's default)"),
-    S("data", "classes", "", "keep only these classes, by index or name (e.g. 'dog, airplane')"),
-    I("data", "limit", "0", 0, 1e12, "use only the first N images after filtering (0: all)"),
+      "crop a centred square of this size before resizing (0: none; celeba: 108)"),
+    S("data", "classes", "",
+      "keep only these classes, by index or name (e.g. 'dog, airplane'); kept classes are "
+      "renumbered 0..k-1 in index order"),
+    I("data", "limit", "0", 0, 1e12, "use only the first N samples after data.classes (0: all)"),
     B("data", "shuffle", "true", "reshuffle every epoch (from the run's seed)"),
-    B("data", "folder_classes", "false", "folder: each subfolder is a class"),
-    S("data", "cache", "data/cache", "folder/celeba: where decoded images are cached"),
+    B("data", "folder_classes", "false", "folder: each subfolder of data.path is a class"),
+    S("data", "cache", "data/cache",
+      "folder, celeba: directory of the decoded-image cache (none: decode every time)"),
     E("data", "toy", "8gaussians", "sine|circle|wing|8gaussians|25gaussians|swissroll",
       "toy2d: which 2-D distribution"),
-    I("data", "toy_n", "50000", 1, 1e9, "toy2d: points in one epoch"),
+    I("data", "toy_n", "50000", 1, 1e9, "toy2d: points in one epoch (drawn once from train.seed)"),
+    F("data", "sine_amplitude", "0.5", 0, 100, "toy2d sine: a in (x, a sin(w pi x) + y/4)"),
+    F("data", "sine_freq", "2", 0, 100, "toy2d sine: w in (x, a sin(w pi x) + y/4); 2 gives two crests"),
 
     /* ---- [train]: the run -------------------------------------------- */
     I("train", "steps", "0", 0, BIG, "generator updates to run (0: use train.epochs)"),
