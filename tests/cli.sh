@@ -17,7 +17,7 @@ expect() {
     shift 4
     out=$("$@" 2>&1)
     rc=$?
-    if [ "$rc" -eq "$code" ] && printf '%s' "$out" | grep -Eq -- "$pat"; then
+    if [ "$rc" -eq "$code" ] && { [ -z "$pat" ] || printf '%s' "$out" | grep -Eq -- "$pat"; }; then
         echo "ok   cli_$name"
         pass=$((pass + 1))
     else

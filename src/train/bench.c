@@ -65,7 +65,7 @@ static int data_shape(const gt_config *cfg, int *shape) {
     int c = 3, h = 64;
     if (!strcmp(ds, "mnist") || !strcmp(ds, "fashion-mnist")) c = 1, h = 28;
     if (!strcmp(ds, "cifar10")) h = 32;
-    long size = gt_cfg_int(cfg, "data", "image_size"), ch = gt_cfg_int(cfg, "data", "channels");
+    long size = gt_cfg_int(cfg, "data", "image_size"), ch = atol(gt_cfg_str(cfg, "data", "channels"));
     shape[0] = ch ? (int)ch : c;
     shape[1] = shape[2] = size ? (int)size : h;
     return 3;

@@ -389,7 +389,7 @@ static int setup(run *r, const gt_run_opts *o) {
     gt_rng init;
     gt_rng_seed(&init, r->seed);
     r->gan = gt_gan_new(r->cfg, nd, shape + 1, gt_dataset_n_classes(r->ds), &init);
-    if (!r->gan) return gt_error_setc(GT_ERR_USAGE, "%s", gt_error());
+    if (!r->gan) return GT_ERR_USAGE; /* the model's complaint is about the config */
     int batch = (int)gt_cfg_int(r->cfg, "train", "batch_size");
     if ((rc = gt_loader_init(&r->ld, r->ds, batch, r->seed, gt_cfg_bool(r->cfg, "data", "shuffle"))))
         return rc;
@@ -411,14 +411,31 @@ static int setup(run *r, const gt_run_opts *o) {
     return GT_OK;
 }
 
+/* Removes "*.tmp.<pid>" files a killed writer left behind: they were never
+ * renamed into place, so nothing refers to them. */
+static void remove_stale_tmp(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".tmp.")) continue;
+        char p[PATH_MAX + 300];
+        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < (int)sizeof p) unlink(p);
+    }
+    closedir(d);
+}
+
 static int open_dir(run *r, int resume) {
     char p[PATH_MAX + 64];
     int rc = gt_mkdirs(r->dir);
     path_in(r, p, sizeof p, "samples");
     if (!rc) rc = gt_mkdirs(p);
+    if (!rc) remove_stale_tmp(p);
     path_in(r, p, sizeof p, "ckpt");
     if (!rc) rc = gt_mkdirs(p);
+    if (!rc) remove_stale_tmp(p);
     if (rc) return rc;
+    remove_stale_tmp(r->dir);
     path_in(r, p, sizeof p, "ckpt/last");
     if (resume) {
         if (!gt_path_exists(p))
@@ -450,7 +467,8 @@ static int log_step(run *r, const gt_stats *s) {
     float fv[16];
     const char *tags[16];
     double ep = epoch_of(r);
-    for (int i = 1; i < r->n_cols; i++) v[i - 1] = stat_of(s, r->cols[i], ep);
+    /* figures are float32 quantities: logged as such, so the CSV stays short */
+    for (int i = 1; i < r->n_cols; i++) v[i - 1] = (float)stat_of(s, r->cols[i], ep);
     int rc = gt_csvlog_row(r->csv, r->tr.step, v);
     if (!rc && r->tb) {
         int k = 0;
@@ -499,12 +517,11 @@ int gt_run_train(const gt_run_opts *o) {
     long log_every = gt_cfg_int(r.cfg, "train", "log_every");
     long sample_every = gt_cfg_int(r.cfg, "train", "sample_every");
     long ckpt_every = gt_cfg_int(r.cfg, "train", "ckpt_every");
-    gt_log_info("gantrain: %s: %s, %" PRId64 " images of %s, arch %s, objective %s, %" PRId64
-                " steps%s%s",
-                r.dir, gt_dataset_name(r.ds), gt_dataset_count(r.ds), gt_cfg_str(r.cfg, "data", "dataset"),
-                r.gan->arch->name, gt_objective_name(r.tr.obj), r.total, o->resume ? ", resuming at step " : "",
-                "");
-    if (o->resume) gt_log_info("gantrain: resumed at step %" PRId64, r.tr.step);
+    gt_log_info("gantrain: run %s: %s (%" PRId64 " samples), arch %s, objective %s, %" PRId64
+                " steps of batch %d%s",
+                r.dir, gt_dataset_name(r.ds), gt_dataset_count(r.ds), r.gan->arch->name,
+                gt_objective_name(r.tr.obj), r.total, r.tr.batch, o->resume ? "" : "");
+    if (o->resume) gt_log_info("gantrain: resuming at step %" PRId64, r.tr.step);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -532,7 +549,7 @@ int gt_run_train(const gt_run_opts *o) {
             last_progress = t;
         }
     }
-    if (!quiet && r.tr.step > r.step_start) progress(&r, &s, 1);
+    if (!quiet && r.tty && r.tr.step > r.step_start) progress(&r, &s, 1);
     /* the end (or an interruption): a grid and a checkpoint of where we are */
     if ((rc = write_samples(&r)) || (rc = save_ckpt(&r))) return fail(&r, rc);
     int sig = stop_signal;
