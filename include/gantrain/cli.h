@@ -43,5 +43,6 @@ int gt_cmd_config(int argc, char **argv);
 int gt_cmd_bench(int argc, char **argv);
 int gt_cmd_data(int argc, char **argv);
 int gt_cmd_train(int argc, char **argv);
+int gt_cmd_sample(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@
 #ifndef GANTRAIN_MODELS_H
 #define GANTRAIN_MODELS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "gantrain/autograd.h"
 #include "gantrain/config.h"
 #include "gantrain/nn.h"
@@ -64,5 +67,13 @@ gt_tensor *gt_gan_discriminate(gt_ctx *c, gt_gan *m, gt_tensor *x, gt_tensor *la
 gt_tensor *gt_gan_noise(gt_ctx *c, const gt_gan *m, int n, gt_rng *rng);
 /* Shape of a batch of n data items ([n,C,H,W] or [n,D]) into shape; returns ndim. */
 int gt_gan_batch_shape(const gt_gan *m, int n, int *shape);
+
+/* ---- models from checkpoints -------------------------------------------- */
+/* Resolves a run directory (its ckpt/last) or a checkpoint file to a path. */
+const char *gt_ckpt_resolve(const char *run_or_ckpt, char *buf, size_t size);
+/* Rebuilds the model a checkpoint was trained with (from the config and data
+ * shape stored in it) and loads G's weights (and D's when with_d).  The
+ * config is returned in *cfg (caller frees).  NULL with the message set. */
+gt_gan *gt_gan_load(const char *ckpt_path, int with_d, gt_config **cfg, gt_rng *rng, int64_t *step);
 
 #endif

@@ -26,8 +26,19 @@ static const gt_command commands[] = {
      "ckpt/last, and TensorBoard events into the run directory.  SIGINT or SIGTERM\n"
      "finishes the step, writes a checkpoint and exits 130/143.\n",
      gt_cmd_train},
-    {"sample", "RUN_OR_CKPT [--n 64] [--labels ...] [--out grid.png]",
-     "draw samples from a checkpoint", NULL, not_yet},
+    {"sample", "RUN_OR_CKPT [--n 64] [--seed S] [--labels L,...] [--out grid.png | --dir DIR]",
+     "draw samples from a checkpoint",
+     "  --n N             images (default 64; a conditional model: a row of --nrow per class)\n"
+     "  --seed S          noise seed (default 1)\n"
+     "  --nrow K          images per grid row (default 8)\n"
+     "  --labels L,...    conditional models: class indices, repeated over the images\n"
+     "  --out FILE.png    one grid (default samples.png)\n"
+     "  --dir DIR         N single PNGs DIR/000000.png ... (for external FID tools)\n"
+     "  --interpolate R   R rows, each a linear path in z between two random points\n"
+     "  --bn batch|running  batch norm with the generated batch's statistics (default,\n"
+     "                    as the training grids) or with the running ones\n"
+     "  --batch B         generation batch (default train.batch_size)\n",
+     gt_cmd_sample},
     {"eval", "RUN_OR_CKPT [--metrics fid,is,kid,pr] [--n 10000] [--features ...]",
      "FID, IS, KID, precision/recall of a checkpoint", NULL, not_yet},
     {"data", "CONFIG.ini [--grid FILE.png] [--set section.key=value ...]",
