@@ -3,7 +3,7 @@
  * gzip IDX files, and a 10000-image JPEG folder (178x218, like CelebA)
  * preprocessed to 64x64: decoded once, then from the cache; plus the
  * loader's batch rate.
- *   build/bench-data WORKDIR */
+ *   build/bench_data WORKDIR */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,10 @@ static gt_config *cfg_of(const char *dir, const char *text) {
     char path[1200];
     snprintf(path, sizeof path, "%s/bench.ini", dir);
     FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "bench-data: cannot write %s\n", path);
+        exit(1);
+    }
     fputs(text, f);
     fclose(f);
     gt_config *c = gt_config_new();
@@ -89,7 +93,10 @@ int main(int argc, char **argv) {
     const char *dir = argv[1];
     char text[4096], jdir[1200];
     int64_t n = 0;
-    gt_mkdirs(dir);
+    if (gt_mkdirs(dir)) {
+        fprintf(stderr, "bench-data: %s\n", gt_error());
+        return 1;
+    }
 
     if (gt_is_dir("/usr/share/datasets/fashion-mnist")) {
         double best = 1e9, sum = 0;

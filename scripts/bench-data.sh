@@ -11,8 +11,8 @@ make --no-print-directory gantrain build/libgantrain.a >/dev/null
 # shellcheck disable=SC2046
 cc -std=c11 -D_DEFAULT_SOURCE -O2 -fopenmp -Iinclude scripts/bench-data.c build/libgantrain.a \
     $(pkg-config --libs openblas inih zlib 2>/dev/null || echo -lopenblas -linih -lz) -lm \
-    -o build/bench-data
-build/bench-data "$work"
+    -o build/bench_data
+build/bench_data "$work"
 # the whole command, as a user runs it
 printf '[data]\ndataset = fashion-mnist\n' > "$work/fashion.ini"
 echo "gantrain data (fashion-mnist, whole process):"

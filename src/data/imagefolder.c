@@ -480,8 +480,9 @@ int gt__folder_load(gt_dataset *ds, const gt_data_opts *o) {
         snprintf(name, sizeof name, "%s-%s", o->kind_name, base && base[1] ? base + 1 : "root");
         cpath = gt__cache_path(o->cache_dir, name, settings);
         double t1 = now_s();
-        cs = gt__cache_load(cpath, settings, fp, ds->count, oc, oh, ow, &ds->pix, &why);
+        cs = gt__cache_load(cpath, settings, fp, ds->count, oc, oh, ow, &ds->map, &why);
         if (cs == GT_CACHE_HIT) {
+            ds->pix = ds->map.pix;
             gt__desc(ds, "cache %s: hit (%lld images read in %.2f s)", cpath, (long long)ds->count, now_s() - t1);
             free(cpath);
             listing_free(&L);
