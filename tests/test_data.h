@@ -19,9 +19,9 @@ void td_idx(const char *dir, const char *prefix, int n, int rows, int cols, cons
             const uint8_t *labels, int gz);
 /* Big-endian IDX header bytes: magic 0x0800|ndim, then the dims; returns its length. */
 size_t td_idx_header(uint8_t *out, int ndim, const int *dims);
-/* Images, pixels interleaved h x w x c. */
+/* A PNG, pixels interleaved h x w x c.  (JPEGs come from bytes in the
+ * tests: stb's JPEG encoder trips UBSan.) */
 void td_png(const char *rel, int w, int h, int c, const uint8_t *pix);
-void td_jpg(const char *rel, int w, int h, int c, const uint8_t *pix, int quality);
 /* Reads a whole file (malloc'd) for corrupting it; returns its size. */
 size_t td_read(const char *rel, uint8_t **data);
 

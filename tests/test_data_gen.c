@@ -95,11 +95,6 @@ void td_png(const char *rel, int w, int h, int c, const uint8_t *pix) {
         gt_test_fail(__FILE__, __LINE__, "cannot write %s", rel);
 }
 
-void td_jpg(const char *rel, int w, int h, int c, const uint8_t *pix, int quality) {
-    if (!stbi_write_jpg(td_path(rel), w, h, c, pix, quality))
-        gt_test_fail(__FILE__, __LINE__, "cannot write %s", rel);
-}
-
 size_t td_read(const char *rel, uint8_t **data) {
     char *d = NULL;
     size_t n = 0;

@@ -91,6 +91,18 @@ GT_TEST(data_loader_epochs_cover_everything) {
     gt_dataset_free(ds);
 }
 
+GT_TEST(data_pixel_conversion_every_byte) {
+    gt_dataset *ds = tiny(256);
+    CHECK(ds);
+    int64_t idx[256];
+    float x[256];
+    for (int i = 0; i < 256; i++) idx[i] = i;
+    gt_dataset_fill(ds, idx, 256, x, NULL);
+    for (int v = 0; v < 256; v++) CHECK(x[v] == (float)(v / 127.5 - 1.0) && x[v] == gt_data_pixel_float((uint8_t)v));
+    CHECK(x[0] == -1.0f && x[255] == 1.0f);
+    gt_dataset_free(ds);
+}
+
 GT_TEST(data_loader_drop_last_and_resume) {
     gt_dataset *ds = tiny(23);
     CHECK(ds);

@@ -101,10 +101,11 @@ static int read_batch(gt_dataset *ds, const gt_data_opts *o, const char *dir, co
     for (int64_t i = 0; i < n; i++) {
         const uint8_t *r = buf + i * REC;
         if (r[0] >= 10) {
+            int label = r[0];
             free(buf);
             return gt_error_set("%s: record %lld has label %d, but CIFAR-10 has classes 0..9; not "
                                 "a CIFAR-10 binary batch?",
-                                path, (long long)i, r[0]);
+                                path, (long long)i, label);
         }
         ds->labels[ds->count + i] = r[0];
         memcpy(ds->pix + (ds->count + i) * (REC - 1), r + 1, REC - 1);

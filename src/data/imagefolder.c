@@ -135,7 +135,7 @@ static int read_partition(const char *path, part **out, int64_t *n_out) {
             return gt_error_set("%s:%lld: partition %d of %s is not 0, 1 or 2", path, (long long)lineno, v, name);
         }
         if (n == cap) p = gt_xrealloc(p, (size_t)(cap *= 2) * sizeof *p);
-        snprintf(p[n].name, sizeof p[n].name, "%s", name);
+        memcpy(p[n].name, name, strlen(name) + 1); /* fits: checked above */
         p[n++].p = v;
     }
     free(text);
@@ -170,7 +170,7 @@ static int celeba_split(gt_dataset *ds, const gt_data_opts *o, const char *root,
         const char *base = strrchr(L->e[i].rel, '/');
         base = base ? base + 1 : L->e[i].rel;
         part key;
-        snprintf(key.name, sizeof key.name, "%s", base);
+        snprintf(key.name, sizeof key.name, "%.31s", base); /* longer names match nothing */
         part *hit = bsearch(&key, p, (size_t)np, sizeof *p, cmp_part);
         if (!hit) {
             int rc = gt_error_set("%s/%s: not listed in %s; is the partition file from this "
@@ -480,8 +480,9 @@ int gt__folder_load(gt_dataset *ds, const gt_data_opts *o) {
         snprintf(name, sizeof name, "%s-%s", o->kind_name, base && base[1] ? base + 1 : "root");
         cpath = gt__cache_path(o->cache_dir, name, settings);
         double t1 = now_s();
-        cs = gt__cache_load(cpath, settings, fp, ds->count, oc, oh, ow, &ds->pix, &why);
+        cs = gt__cache_load(cpath, settings, fp, ds->count, oc, oh, ow, &ds->map, &why);
         if (cs == GT_CACHE_HIT) {
+            ds->pix = ds->map.pix;
             gt__desc(ds, "cache %s: hit (%lld images read in %.2f s)", cpath, (long long)ds->count, now_s() - t1);
             free(cpath);
             listing_free(&L);

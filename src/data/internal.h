@@ -31,13 +31,21 @@ typedef struct gt_data_opts {
     double sine_a, sine_w;
 } gt_data_opts;
 
+/* A cache file mapped into memory (cache.c); pix points into it. */
+typedef struct gt_cache_map {
+    void *base;
+    size_t len;
+    uint8_t *pix;
+} gt_cache_map;
+
 struct gt_dataset {
     gt_data_kind kind;
     char *name;
     int64_t count;
     int c, h, w;        /* images; 0 for toy2d */
     int dim;            /* floats per sample */
-    uint8_t *pix;       /* [count, c, h, w] */
+    uint8_t *pix;       /* [count, c, h, w]: malloc'd, or inside map */
+    gt_cache_map map;   /* a mapped cache file, when pix lives there */
     float *pts;         /* toy2d: [count, 2] */
     int32_t *labels;    /* [count], NULL when unlabelled */
     int n_classes;
@@ -99,11 +107,13 @@ int gt__prep_dataset(gt_dataset *ds, const gt_prep *p, const char *what);
 typedef enum { GT_CACHE_HIT, GT_CACHE_MISS, GT_CACHE_STALE, GT_CACHE_CORRUPT } gt_cache_status;
 /* The cache file for these settings: malloc'd "DIR/NAME-HASH.gtcache". */
 char *gt__cache_path(const char *dir, const char *name, const char *settings);
-/* Loads pixels [count * sample] when the file matches; otherwise the status
- * says why not and *why (static text) the details. */
+/* Maps the file and checks it; on a hit out->pix holds [count * sample]
+ * pixels.  Otherwise the status says why not and *why (static text) the
+ * details. */
 gt_cache_status gt__cache_load(const char *path, const char *settings, uint64_t fingerprint,
-                               int64_t count, int c, int h, int w, uint8_t **pix,
+                               int64_t count, int c, int h, int w, gt_cache_map *out,
                                const char **why);
+void gt__cache_unmap(gt_cache_map *cm);
 int gt__cache_save(const char *path, const char *settings, uint64_t fingerprint, int64_t count,
                    int c, int h, int w, const uint8_t *pix);
 /* FNV-1a, 64 bits: for cache names and fingerprints (not for security). */
