@@ -137,7 +137,7 @@ gt_tensor *gt_conv2d_weight_grad(gt_ctx *c, gt_tensor *x, gt_tensor *dy, int kh,
                                  gt_conv_geom g);
 
 /* Largest im2col workspace, in floats, a convolution may use; the batch is
- * processed in chunks that fit (0 restores the default, 24M floats). */
+ * processed in chunks that fit (0 restores the default, 4M floats). */
 void gt_conv_set_workspace_limit(size_t floats);
 
 /* ---- resampling ------------------------------------------------------- */

@@ -16,9 +16,9 @@
 #include "internal.h"
 
 /* Workspace per chunk, in floats: col plus the [OC, nb*OHW] staging matrix. */
-static size_t conv_ws_limit = (size_t)24 << 20;
+static size_t conv_ws_limit = (size_t)4 << 20;
 
-void gt_conv_set_workspace_limit(size_t floats) { conv_ws_limit = floats ? floats : ((size_t)24 << 20); }
+void gt_conv_set_workspace_limit(size_t floats) { conv_ws_limit = floats ? floats : ((size_t)4 << 20); }
 
 static int chunk_samples(const gt_conv_dims *d, int OC, int N) {
     size_t per = ((size_t)d->C * d->KH * d->KW + (size_t)OC) * (size_t)d->OH * d->OW;
@@ -46,12 +46,89 @@ static void stage_in(const float *y, int nb, int OC, int64_t ohw, float *stage) 
     }
 }
 
+/* Few output channels (a generator's last layer, a critic's score map):
+ * a GEMM with M <= 4 runs at a fraction of the machine's speed while
+ * im2col still writes C*KH*KW copies of the input, so sum shifted planes
+ * directly.  One output plane per iteration: thread-count independent. */
+#define DIRECT_MAX_OC 4
+/* ... and when a kernel position touches few input values (C*KH*KW), the
+ * GEMM's K is too short for the packing to pay off */
+#define DIRECT_MAX_K 16
+
+static void conv_fwd_direct(const float *x, int N, const gt_conv_dims *d, const float *w, int OC,
+                            float *y) {
+    const int C = d->C, H = d->H, W = d->W, KH = d->KH, KW = d->KW, OH = d->OH, OW = d->OW;
+    const int sh = d->sh, sw = d->sw, ph = d->ph, pw = d->pw;
+#pragma omp parallel for schedule(static) if ((int64_t)N * OC * C * KH * KW * OH * OW >= GT_PAR_MIN)
+    for (int p = 0; p < N * OC; p++) {
+        int n = p / OC, oc = p % OC;
+        float *yp = y + (int64_t)p * OH * OW;
+        memset(yp, 0, sizeof(float) * (size_t)OH * (size_t)OW);
+        for (int ci = 0; ci < C; ci++) {
+            const float *xp = x + ((int64_t)n * C + ci) * H * W;
+            for (int a = 0; a < KH; a++)
+                for (int b = 0; b < KW; b++) {
+                    float wv = w[(((int64_t)oc * C + ci) * KH + a) * KW + b];
+                    /* output columns whose input column is inside the image */
+                    int lo = 0, hi = OW;
+                    while (lo < OW && lo * sw + b - pw < 0) lo++;
+                    while (hi > lo && (hi - 1) * sw + b - pw >= W) hi--;
+                    for (int i = 0; i < OH; i++) {
+                        int ih = i * sh + a - ph;
+                        if (ih < 0 || ih >= H) continue;
+                        const float *xr = xp + (int64_t)ih * W + b - pw;
+                        float *yr = yp + (int64_t)i * OW;
+                        if (sw == 1)
+                            for (int j = lo; j < hi; j++) yr[j] += wv * xr[j];
+                        else
+                            for (int j = lo; j < hi; j++) yr[j] += wv * xr[j * sw];
+                    }
+                }
+        }
+    }
+}
+
+/* dw[oc, c, a, b] = sum over n, i, j of dy[n, oc, i, j] x[n, c, i*s+a-p, j*s+b-p] */
+static void conv_wgrad_direct(const float *x, const float *dy, int N, const gt_conv_dims *d, int OC,
+                              float *dw) {
+    const int C = d->C, H = d->H, W = d->W, KH = d->KH, KW = d->KW, OH = d->OH, OW = d->OW;
+    const int sh = d->sh, sw = d->sw, ph = d->ph, pw = d->pw;
+#pragma omp parallel for schedule(static) if ((int64_t)N * OC * C * KH * KW * OH * OW >= GT_PAR_MIN)
+    for (int e = 0; e < OC * C * KH * KW; e++) {
+        int b = e % KW, a = e / KW % KH, ci = e / (KW * KH) % C, oc = e / (KW * KH * C);
+        int lo = 0, hi = OW;
+        while (lo < OW && lo * sw + b - pw < 0) lo++;
+        while (hi > lo && (hi - 1) * sw + b - pw >= W) hi--;
+        double acc = 0;
+        for (int n = 0; n < N; n++) {
+            const float *xp = x + ((int64_t)n * C + ci) * H * W;
+            const float *gp = dy + ((int64_t)n * OC + oc) * OH * OW;
+            for (int i = 0; i < OH; i++) {
+                int ih = i * sh + a - ph;
+                if (ih < 0 || ih >= H) continue;
+                const float *xr = xp + (int64_t)ih * W + b - pw;
+                const float *gr = gp + (int64_t)i * OW;
+                float s = 0.0f;
+                if (sw == 1)
+                    for (int j = lo; j < hi; j++) s += gr[j] * xr[j];
+                else
+                    for (int j = lo; j < hi; j++) s += gr[j] * xr[j * sw];
+                acc += s;
+            }
+        }
+        dw[e] = (float)acc;
+    }
+}
+
 /* y[N,OC,OH,OW] = conv(x[N,C,H,W], w[OC, C*KH*KW]) */
 static void conv_fwd(gt_ctx *c, const float *x, int N, const gt_conv_dims *d, const float *w,
                      int OC, float *y) {
+    if (OC <= DIRECT_MAX_OC || (int64_t)d->C * d->KH * d->KW <= DIRECT_MAX_K) {
+        conv_fwd_direct(x, N, d, w, OC, y);
+        return;
+    }
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
-    gt_ctx_add_flops(c, 2.0 * (double)N * OC * K * ohw);
     int nb = chunk_samples(d, OC, N);
     float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
     for (int n0 = 0; n0 < N; n0 += nb) {
@@ -70,8 +147,23 @@ static void conv_bwd_data(gt_ctx *c, const float *dy, int N, const gt_conv_dims 
                           const float *w, int OC, float *dx) {
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
+    if (d->sh == 1 && d->sw == 1 && d->ph < d->KH && d->pw < d->KW) {
+        /* stride 1: the adjoint is itself a convolution of dy with the
+         * kernel flipped in space and transposed in channels, padded by
+         * k-1-p; im2col of dy replaces the costlier col2im scatter */
+        float *wt = gt_arena_alloc(gt_ctx_arena(c), sizeof(float) * (size_t)(OC * K));
+        const int C = d->C, KH = d->KH, KW = d->KW;
+        for (int oc = 0; oc < OC; oc++)
+            for (int ci = 0; ci < C; ci++)
+                for (int a = 0; a < KH; a++)
+                    for (int b = 0; b < KW; b++)
+                        wt[(((int64_t)ci * OC + oc) * KH + (KH - 1 - a)) * KW + (KW - 1 - b)] =
+                            w[(((int64_t)oc * C + ci) * KH + a) * KW + b];
+        gt_conv_dims d2 = {OC, d->OH, d->OW, KH, KW, d->H, d->W, 1, 1, KH - 1 - d->ph, KW - 1 - d->pw};
+        conv_fwd(c, dy, N, &d2, wt, C, dx);
+        return;
+    }
     memset(dx, 0, (size_t)(N * xs) * sizeof(float));
-    gt_ctx_add_flops(c, 2.0 * (double)N * OC * K * ohw);
     int nb = chunk_samples(d, OC, N);
     float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
     for (int n0 = 0; n0 < N; n0 += nb) {
@@ -90,12 +182,15 @@ static void conv_bwd_data(gt_ctx *c, const float *dy, int N, const gt_conv_dims 
 /* dw[OC, C*KH*KW] = sum_n dy_n col(x_n)^T (overwrites dw) */
 static void conv_bwd_weight(gt_ctx *c, const float *x, const float *dy, int N,
                             const gt_conv_dims *d, int OC, float *dw) {
+    if (OC <= DIRECT_MAX_OC || (int64_t)d->C * d->KH * d->KW <= DIRECT_MAX_K) {
+        conv_wgrad_direct(x, dy, N, d, OC, dw);
+        return;
+    }
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
     int nb = chunk_samples(d, OC, N);
     float *ws = gt_ctx_scratch(c, (size_t)(K + OC) * (size_t)(nb * ohw));
     if (N == 0) memset(dw, 0, (size_t)(OC * K) * sizeof(float));
-    gt_ctx_add_flops(c, 2.0 * (double)N * OC * K * ohw);
     for (int n0 = 0; n0 < N; n0 += nb) {
         int m = N - n0 < nb ? N - n0 : nb;
         float *col = ws, *stage = ws + K * m * ohw;
@@ -167,6 +262,7 @@ gt_tensor *gt_conv2d(gt_ctx *c, gt_tensor *x, gt_tensor *w, gt_tensor *b, gt_con
     GT_ASSERTF(!b || b->n == OC, "conv2d: bias of %lld for %d channels", (long long)(b ? b->n : 0),
                OC);
     gt_tensor *y = gt_new(c, 4, (int[]){N, OC, d.OH, d.OW});
+    gt_ctx_add_flops(c, 2.0 * N * OC * (double)d.C * d.KH * d.KW * d.OH * d.OW);
     conv_fwd(c, x->data, N, &d, w->data, OC, y->data);
     add_channel_bias(y->data, b ? b->data : NULL, N, OC, (int64_t)d.OH * d.OW);
     record_geom(GT_RECORD(c, &op_conv2d, y, x, w, b), g);
@@ -207,6 +303,7 @@ gt_tensor *gt_conv_transpose2d(gt_ctx *c, gt_tensor *x, gt_tensor *w, gt_tensor 
     GT_ASSERTF(!b || b->n == OC, "conv_transpose2d: bias of %lld for %d channels",
                (long long)(b ? b->n : 0), OC);
     gt_tensor *y = gt_new(c, 4, (int[]){N, OC, d.H, d.W});
+    gt_ctx_add_flops(c, 2.0 * N * IC * (double)d.C * d.KH * d.KW * d.OH * d.OW);
     conv_bwd_data(c, x->data, N, &d, w->data, IC, y->data);
     add_channel_bias(y->data, b ? b->data : NULL, N, OC, (int64_t)d.H * d.W);
     gt_node *n = GT_RECORD(c, &op_convt, y, x, w, b);
@@ -240,6 +337,7 @@ gt_tensor *gt_conv2d_weight_grad(gt_ctx *c, gt_tensor *x, gt_tensor *dy, int kh,
                GT_SHAPE_STR(dy));
     int OC = dy->shape[1];
     gt_tensor *dw = gt_new(c, 4, (int[]){OC, d.C, kh, kw});
+    gt_ctx_add_flops(c, 2.0 * x->shape[0] * OC * (double)d.C * kh * kw * d.OH * d.OW);
     conv_bwd_weight(c, x->data, dy->data, x->shape[0], &d, OC, dw->data);
     record_geom(GT_RECORD(c, &op_wgrad, dw, x, dy), g);
     return dw;
