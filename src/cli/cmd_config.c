@@ -7,6 +7,7 @@
 #include "gantrain/cli.h"
 #include "gantrain/config.h"
 #include "gantrain/error.h"
+#include "gantrain/run.h"
 
 int gt_cmd_config(int argc, char **argv) {
     gt_args a;
@@ -36,8 +37,7 @@ int gt_cmd_config(int argc, char **argv) {
         gt_config_free(cfg);
         return GT_EXIT_OK;
     }
-    int rc = gt_config_load(cfg, a.pos[0]);
-    for (int i = 0; !rc && i < n_sets; i++) rc = gt_config_set_arg(cfg, sets[i]);
+    int rc = gt_run_load_config(cfg, a.pos[0], sets, n_sets);
     if (rc) {
         gt_config_free(cfg);
         return gt_cli_error(rc, "%s", gt_error());

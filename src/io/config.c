@@ -415,7 +415,21 @@ char *gt_config_to_ini(const gt_config *c) {
             sec = k->section;
             sb_printf(&b, "\n[%s]\n", sec);
         }
-        sb_printf(&b, "# %s (%s)\n%s = %s\n", k->doc, c->v[i].where, k->name, c->v[i].value);
+        /* comments wrapped well inside inih's line limit, so the text reloads */
+        char comment[1024];
+        snprintf(comment, sizeof comment, "%s (%s)", k->doc, c->v[i].where);
+        const char *p = comment;
+        while (*p) {
+            int len = (int)strlen(p);
+            if (len > 76) {
+                len = 76;
+                while (len > 20 && p[len] != ' ') len--;
+            }
+            sb_printf(&b, "# %.*s\n", len, p);
+            p += len;
+            while (*p == ' ') p++;
+        }
+        sb_printf(&b, "%s = %s\n", k->name, c->v[i].value);
     }
     return b.p;
 }

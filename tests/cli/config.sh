@@ -11,3 +11,4 @@ printf '[train]\nbatch_size = -3\n' > range.ini
 expect config_range 2 "range.ini:2: train.batch_size: -3 is out of range" -- "$G" config range.ini
 expect config_missing 2 "nope.ini: cannot open config" -- "$G" config nope.ini
 expect config_bad_set 2 "expected section.key=value" -- "$G" config ok.ini --set lr
+expect config_preset_applied 0 "^arch = dcgan32" -- "$G" config "$ROOT/configs/dcgan_fashion.ini"
