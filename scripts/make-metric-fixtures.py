@@ -15,7 +15,10 @@ npz_savez.npz, npz_savez_compressed.npz -- the same arrays written by
     empty, plus an int64 and a 3-D member the reader must refuse).
 npz_writer_ref.npz -- np.savez of the arrays tests/test_npz.c writes with
     gt_npz_write, for a byte-for-byte comparison.
-npz_v2.npz -- a member in .npy format version 2.0 (np.savez only writes 1.0).
+npz_variants.npz -- members in .npy format versions 2.0 and 3.0 and big-endian
+    ones (np.savez writes 1.0, little-endian).
+npz_stream.npz -- np.savez_compressed to an unseekable stream: members with
+    data descriptors.
 """
 import io
 import os
@@ -253,10 +256,36 @@ def make_npz():
     np.savez_compressed(os.path.join(OUT, "npz_savez_compressed.npz"), **arrays)
     np.savez(os.path.join(OUT, "npz_writer_ref.npz"), **writer_arrays())
 
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.array([[1.5, -2.0], [0.25, 8.0]]), version=(2, 0))
-    with zipfile.ZipFile(os.path.join(OUT, "npz_v2.npz"), "w", zipfile.ZIP_STORED) as z:
-        z.writestr("v2.npy", buf.getvalue())
+    # what np.savez never writes but other writers do: .npy 2.0 and 3.0
+    # headers, big-endian data
+    with zipfile.ZipFile(os.path.join(OUT, "npz_variants.npz"), "w", zipfile.ZIP_STORED) as z:
+        for name, arr, version in (("v2", np.array([[1.5, -2.0], [0.25, 8.0]]), (2, 0)),
+                                   ("v3", np.array([3.0, -0.5]), (3, 0)),
+                                   ("big", np.array([[1.5, -2.0], [0.25, 8.0]], ">f8"), None),
+                                   ("big32", np.array([0.5, -3.0, 1e-3], ">f4"), None)):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, arr, version=version)
+            z.writestr(name + ".npy", buf.getvalue())
+
+    # np.savez_compressed to a stream that cannot seek: zipfile then puts the
+    # sizes and CRC in data descriptors after each member (flag bit 3)
+    class Unseekable(io.RawIOBase):
+        def __init__(self):
+            self.data = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.data += b
+            return len(b)
+
+    stream = Unseekable()
+    np.savez_compressed(stream, mu=reader_arrays()["mu"], sigma=reader_arrays()["sigma"])
+    with open(os.path.join(OUT, "npz_stream.npz"), "wb") as f:
+        f.write(bytes(stream.data))
+    with zipfile.ZipFile(os.path.join(OUT, "npz_stream.npz")) as z:
+        assert all(i.flag_bits & 8 for i in z.infolist()), "expected data descriptors"
     print("npz files written")
 
 

@@ -1,5 +1,5 @@
 /* test_npz.c — the .npz reader against files numpy wrote (np.savez,
- * np.savez_compressed, .npy v2.0), the writer against numpy's bytes, and
+ * np.savez_compressed, .npy 2.0/3.0, big-endian, data descriptors), the writer against numpy's bytes, and
  * bad input: truncation at every length, bad magic, CRC mismatch, unknown
  * dtype, missing members and random corruption (a small in-process fuzz). */
 #include <stdlib.h>
@@ -89,13 +89,40 @@ GT_TEST(npz_reads_numpy_savez_compressed) {
     check_reader_file("fixtures/npz_savez_compressed.npz");
 }
 
-GT_TEST(npz_reads_npy_version_2) {
+GT_TEST(npz_reads_npy_versions_and_big_endian) {
     gt_npz *z;
-    CHECKF(gt_npz_open(gt_test_path("fixtures/npz_v2.npz"), &z) == 0, "%s", gt_error());
+    CHECKF(gt_npz_open(gt_test_path("fixtures/npz_variants.npz"), &z) == 0, "%s", gt_error());
+    CHECK(gt_npz_count(z) == 4);
     gt_npz_array a;
-    CHECKF(gt_npz_read(z, "v2", &a) == 0, "%s", gt_error());
-    CHECK(a.ndim == 2 && a.shape[0] == 2 && a.shape[1] == 2);
-    CHECK(a.data[0] == 1.5 && a.data[1] == -2.0 && a.data[2] == 0.25 && a.data[3] == 8.0);
+    const char *square[] = {"v2", "big"}; /* .npy 2.0; big-endian '>f8' */
+    for (int k = 0; k < 2; k++) {
+        CHECKF(gt_npz_read(z, square[k], &a) == 0, "%s", gt_error());
+        CHECK(a.ndim == 2 && a.shape[0] == 2 && a.shape[1] == 2);
+        CHECK(a.data[0] == 1.5 && a.data[1] == -2.0 && a.data[2] == 0.25 && a.data[3] == 8.0);
+        gt_npz_array_free(&a);
+    }
+    CHECKF(gt_npz_read(z, "v3", &a) == 0, "%s", gt_error()); /* .npy 3.0 */
+    CHECK(a.ndim == 1 && a.shape[0] == 2 && a.data[0] == 3.0 && a.data[1] == -0.5);
+    gt_npz_array_free(&a);
+    CHECKF(gt_npz_read(z, "big32", &a) == 0, "%s", gt_error()); /* '>f4' */
+    CHECK(a.ndim == 1 && a.shape[0] == 3 && a.data[0] == 0.5 && a.data[1] == -3.0 &&
+          a.data[2] == (double)1e-3f);
+    gt_npz_array_free(&a);
+    gt_npz_close(z);
+}
+
+GT_TEST(npz_reads_members_with_data_descriptors) {
+    /* written to an unseekable stream: local headers carry zero sizes and the
+     * real ones follow the data, so only the central directory can be trusted */
+    gt_npz *z;
+    CHECKF(gt_npz_open(gt_test_path("fixtures/npz_stream.npz"), &z) == 0, "%s", gt_error());
+    gt_npz_array a;
+    CHECKF(gt_npz_read(z, "sigma", &a) == 0, "%s", gt_error());
+    CHECK(a.ndim == 2 && a.shape[0] == 6 && a.shape[1] == 6);
+    for (int i = 0; i < 36; i++) CHECK(a.data[i] == sigma_v(i / 6, i % 6));
+    gt_npz_array_free(&a);
+    CHECKF(gt_npz_read(z, "mu", &a) == 0, "%s", gt_error());
+    for (int i = 0; i < 6; i++) CHECK(a.data[i] == mu_v(i));
     gt_npz_array_free(&a);
     gt_npz_close(z);
 }
@@ -317,11 +344,11 @@ GT_TEST(npz_corrupt_deflate_stream) {
  * or a clean error (run under `make asan` to catch what a crash would hide). */
 GT_TEST(npz_fuzz_mutations) {
     const char *files[] = {"fixtures/npz_savez.npz", "fixtures/npz_savez_compressed.npz",
-                           "fixtures/npz_v2.npz"};
+                           "fixtures/npz_variants.npz", "fixtures/npz_stream.npz"};
     gt_rng r;
     gt_rng_seed(&r, 12345);
     int errors = 0, accepted = 0;
-    for (int f = 0; f < 3; f++) {
+    for (int f = 0; f < 4; f++) {
         unsigned char *b;
         size_t n;
         CHECK(load(files[f], &b, &n));
@@ -353,4 +380,66 @@ GT_TEST(npz_fuzz_mutations) {
     }
     CHECK(errors > 1000);
     (void)accepted;
+}
+
+static void put_le(unsigned char *p, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* An archive whose central directory uses every ZIP64 field: the sizes and
+ * offset in the entry's extra field, the counts and offsets in a ZIP64 end
+ * record.  Built here from the writer's single-member output. */
+GT_TEST(npz_reads_zip64_directory) {
+    double v[3] = {1.25, -7.0, 0.5};
+    gt_npz_array arr = {.name = "mu", .ndim = 1, .shape = {3, 1}, .data = v};
+    unsigned char *src;
+    size_t n;
+    CHECK(gt_npz_write_mem(1, &arr, &src, &n) == 0);
+    size_t cd = (size_t)src[n - 6] | (size_t)src[n - 5] << 8; /* small: fits 16 bits */
+    size_t nl = 6;                                            /* "mu.npy" */
+    uint64_t size = (uint64_t)src[cd + 20] | (uint64_t)src[cd + 21] << 8;
+    size_t out_len = cd + 46 + nl + 28 + 56 + 20 + 22;
+    unsigned char *o = calloc(1, out_len);
+    memcpy(o, src, cd + 46 + nl); /* members and the central entry */
+    unsigned char *c = o + cd;
+    put_le(c + 20, 0xffffffffu, 4);
+    put_le(c + 24, 0xffffffffu, 4);
+    put_le(c + 42, 0xffffffffu, 4);
+    put_le(c + 30, 28, 2);
+    unsigned char *x = c + 46 + nl;
+    put_le(x, 1, 2);
+    put_le(x + 2, 24, 2);
+    put_le(x + 4, size, 8);  /* uncompressed */
+    put_le(x + 12, size, 8); /* compressed */
+    put_le(x + 20, 0, 8);    /* local header offset */
+    size_t e64 = cd + 46 + nl + 28;
+    unsigned char *r = o + e64;
+    put_le(r, 0x06064b50u, 4);
+    put_le(r + 4, 44, 8);
+    put_le(r + 12, 45, 2);
+    put_le(r + 14, 45, 2);
+    put_le(r + 24, 1, 8);
+    put_le(r + 32, 1, 8);
+    put_le(r + 40, 46 + nl + 28, 8);
+    put_le(r + 48, cd, 8);
+    unsigned char *l = r + 56;
+    put_le(l, 0x07064b50u, 4);
+    put_le(l + 8, e64, 8);
+    put_le(l + 16, 1, 4);
+    unsigned char *e = l + 20;
+    put_le(e, 0x06054b50u, 4);
+    put_le(e + 8, 0xffff, 2);
+    put_le(e + 10, 0xffff, 2);
+    put_le(e + 12, 0xffffffffu, 4);
+    put_le(e + 16, 0xffffffffu, 4);
+    free(src);
+    gt_npz *z;
+    int rc = gt_npz_open_mem(o, out_len, "z64.npz", &z);
+    free(o);
+    CHECKF(rc == 0, "%s", gt_error());
+    gt_npz_array a;
+    CHECKF(gt_npz_read(z, "mu", &a) == 0, "%s", gt_error());
+    CHECK(a.ndim == 1 && a.shape[0] == 3 && !memcmp(a.data, v, sizeof v));
+    gt_npz_array_free(&a);
+    gt_npz_close(z);
 }

@@ -6,7 +6,6 @@
 
 #include "gantrain/error.h"
 #include "gantrain/metrics.h"
-#include "gantrain/threads.h"
 
 gt_features gt_features_tensor(const gt_tensor *t) {
     GT_ASSERTF(t->ndim == 1 || t->ndim == 2, "features must be [n, d], got %s", GT_SHAPE_STR(t));
@@ -45,7 +44,8 @@ void gt_features_rows(gt_features x, int64_t r0, int64_t count, double *out) {
         memcpy(out, (const double *)x.data + r0 * x.d, (size_t)total * sizeof(double));
         return;
     }
+    /* serial: the callers alternate this with BLAS calls, and a parallel
+     * region there fights OpenBLAS's spinning threads (see prdc.c) */
     const float *src = (const float *)x.data + r0 * x.d;
-    GT_OMP_FOR(total)
     for (int64_t i = 0; i < total; i++) out[i] = src[i];
 }

@@ -18,9 +18,12 @@ static void gather(gt_features x, const int64_t *idx, int64_t m, double *out) {
 
 /* sum over i<j (upper) or over all i,j (full) of (g_ij * gamma + 1)^3.  Row
  * sums first, then their sum in order: the result does not depend on the
- * thread count. */
-static double kernel_sum(const double *g, int64_t m, double gamma, int upper, double *rowsum) {
-#pragma omp parallel for schedule(static) if (m * m >= GT_PAR_MIN)
+ * thread count.  Threads only for small d: for large d the dsyrk/dgemm
+ * dominates, and a parallel region between BLAS calls fights OpenBLAS's
+ * still-spinning threads for the cores (see prdc.c). */
+static double kernel_sum(const double *g, int64_t m, int64_t d, int upper, double *rowsum) {
+    const double gamma = 1.0 / (double)d;
+#pragma omp parallel for schedule(static) if (m * m >= GT_PAR_MIN && d < 256)
     for (int64_t i = 0; i < m; i++) {
         double s = 0;
         for (int64_t j = upper ? i + 1 : 0; j < m; j++) {
@@ -46,18 +49,17 @@ static int check_pair(gt_features x, gt_features y) {
 static double mmd2_core(gt_features x, gt_features y, const int64_t *ix, const int64_t *iy,
                         int64_t m, double *xs, double *ys, double *g, double *rowsum) {
     const int64_t d = x.d;
-    const double gamma = 1.0 / (double)d;
     gather(x, ix, m, xs);
     gather(y, iy, m, ys);
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)m, (int)d, 1.0, xs, (int)d, 0.0, g,
                 (int)m);
-    double sxx = 2.0 * kernel_sum(g, m, gamma, 1, rowsum);
+    double sxx = 2.0 * kernel_sum(g, m, d, 1, rowsum);
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)m, (int)d, 1.0, ys, (int)d, 0.0, g,
                 (int)m);
-    double syy = 2.0 * kernel_sum(g, m, gamma, 1, rowsum);
+    double syy = 2.0 * kernel_sum(g, m, d, 1, rowsum);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)m, (int)d, 1.0, xs, (int)d,
                 ys, (int)d, 0.0, g, (int)m);
-    double sxy = kernel_sum(g, m, gamma, 0, rowsum);
+    double sxy = kernel_sum(g, m, d, 0, rowsum);
     const double md = (double)m;
     return (sxx + syy) / (md * (md - 1)) - 2.0 * sxy / (md * md);
 }
