@@ -333,6 +333,9 @@ GT_TEST(metrics_kid_sampling) {
     int64_t bad[2] = {0, 200};
     double v;
     CHECK(gt_kid_mmd2(x, y, bad, ident, 2, &v) != 0 && strstr(gt_error(), "index 200"));
+    /* a subset too large for its kernel matrix is refused before any allocation */
+    CHECK(gt_kid_from_indices(x, y, 1, 30001, ident, ident, NULL, &a) != 0);
+    CHECK(strstr(gt_error(), "at most 30000") != NULL);
     gt_fixture_free(fx);
 }
 

@@ -80,7 +80,10 @@ typedef struct gt_fid_result {
  * eigenvalue solver fails, it retries with eps = 1e-6 added to both
  * diagonals, as pytorch-fid does when sqrtm is not finite.  When both n
  * are known (non-zero) and either n <= d the covariance is singular: that is
- * an error saying so (the other metrics do not need the covariance). */
+ * an error saying so (the other metrics do not need the covariance).
+ * pytorch-fid raises ValueError when sqrtm's diagonal has an imaginary part
+ * above 1e-3; here the real part is used and n_complex / n_negative report
+ * how far from the exact (real, non-negative) spectrum the numbers were. */
 int gt_fid_from_stats(const gt_fid_stats *a, const gt_fid_stats *b, gt_fid_result *out);
 /* Statistics of both sets, then gt_fid_from_stats. */
 int gt_fid(gt_features x1, gt_features x2, gt_fid_result *out);

@@ -78,7 +78,11 @@ int gt_kid_from_indices(gt_features x, gt_features y, int subsets, int64_t m, co
     if (check_pair(x, y)) return GT_ERR;
     if (subsets < 1) return gt_error_set("KID: need at least one subset, got %d", subsets);
     if (m < 2) return gt_error_set("KID: subsets need at least 2 samples, got %" PRId64, m);
-    if (m > 1000000) return gt_error_set("KID: subset size %" PRId64 " is too large", m);
+    /* the m x m kernel block is the big allocation: refuse rather than die */
+    if (m > 30000)
+        return gt_error_set("KID: subset size %" PRId64 " needs a %.1f GB kernel matrix; use a "
+                            "subset size of at most 30000 (the reference uses 1000)", m,
+                            (double)m * (double)m * 8e-9);
     if (check_indices(ix, subsets * m, x.n, "first") || check_indices(iy, subsets * m, y.n, "second"))
         return GT_ERR;
     const int64_t d = x.d;
