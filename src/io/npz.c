@@ -185,7 +185,7 @@ static int parse_directory(gt_npz *z) {
         return gt_error_set("%s: corrupt zip archive: central directory (offset %llu, %llu "
                             "bytes) lies outside the file; the file is truncated or damaged",
                             z->label, (unsigned long long)cd_off, (unsigned long long)cd_size);
-    if (count > cd_size / 46)
+    if (count > cd_size / 46 || count > INT_MAX)
         return gt_error_set("%s: corrupt zip archive: %llu entries cannot fit in a %llu-byte "
                             "central directory", z->label, (unsigned long long)count,
                             (unsigned long long)cd_size);
