@@ -265,7 +265,8 @@ def make_npz():
                                    ("big32", np.array([0.5, -3.0, 1e-3], ">f4"), None)):
             buf = io.BytesIO()
             np.lib.format.write_array(buf, arr, version=version)
-            z.writestr(name + ".npy", buf.getvalue())
+            # a fixed timestamp keeps the file identical from run to run
+            z.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), buf.getvalue())
 
     # np.savez_compressed to a stream that cannot seek: zipfile then puts the
     # sizes and CRC in data descriptors after each member (flag bit 3)
