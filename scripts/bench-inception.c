@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
     printf("gantrain threads %d batch %2d input %dx%d: %7.1f ms/image (%.1f ms/batch), "
            "%.1f GFLOP/s\n",
            threads, batch, size, size, 1e3 * best / batch, 1e3 * best,
-           11.46 * batch / best);
+           11.42 * batch / best);
     free(pool);
     free(logits);
     gt_tensor_free(x);

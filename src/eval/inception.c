@@ -289,12 +289,23 @@ void gt_inception_init_synthetic(gt_inception *m) {
 /* ---- forward ------------------------------------------------------------ */
 
 static gt_tensor *unit_fwd(gt_ctx *c, const unit *u, gt_tensor *x) {
-    gt_tensor *y = gt_conv2d(c, x, u->wf, u->bf, u->geom);
-    if (y->node) return gt_relu(c, y);
-    /* nothing recorded y, so nothing else can see it: ReLU in place */
+    if (gt_grad_enabled(c) && (x->flags & GT_T_REQUIRES_GRAD))
+        return gt_relu(c, gt_conv2d(c, x, u->wf, u->bf, u->geom));
+    /* not recorded, so nothing else sees y: add the bias and apply ReLU in
+     * place, one pass over the output instead of two */
+    gt_tensor *y = gt_conv2d(c, x, u->wf, NULL, u->geom);
+    const int OC = y->shape[1];
+    const int64_t hw = (int64_t)y->shape[2] * y->shape[3], rows = (int64_t)y->shape[0] * OC;
+    const float *b = u->bf->data;
     float *d = y->data;
     GT_OMP_FOR(y->n)
-    for (int64_t i = 0; i < y->n; i++) d[i] = d[i] > 0.0f ? d[i] : 0.0f;
+    for (int64_t r = 0; r < rows; r++) {
+        float *p = d + r * hw, bias = b[r % OC];
+        for (int64_t k = 0; k < hw; k++) {
+            float v = p[k] + bias;
+            p[k] = v > 0.0f ? v : 0.0f;
+        }
+    }
     return y;
 }
 
