@@ -26,7 +26,7 @@ LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 TEST_OBJ := $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_SRC))
 
-.PHONY: all deps test demo asan check clean fixtures help
+.PHONY: all deps test demo asan check clean fixtures help bench
 all: gantrain
 
 help:
@@ -35,6 +35,7 @@ help:
 	@echo "make demo       install missing packages, build, train a demo model"
 	@echo "make asan       the suite under address + undefined-behaviour sanitizers"
 	@echo "make fixtures   regenerate PyTorch reference fixtures (needs python3-torch)"
+	@echo "make bench      gantrain against PyTorch on every preset (needs python3-torch)"
 	@echo "make clean"
 
 deps:
@@ -98,6 +99,13 @@ demo: deps
 
 fixtures:
 	/usr/bin/python3 scripts/make-fixtures.py
+	/usr/bin/python3 scripts/make-model-fixtures.py
+	/usr/bin/python3 scripts/make-metric-fixtures.py
+	/usr/bin/python3 scripts/make-inception-fixtures.py
+
+# gantrain and PyTorch side by side (needs python3-torch for the second column)
+bench: gantrain
+	@scripts/bench.sh
 
 clean:
 	rm -rf build build-asan gantrain gantrain-asan
