@@ -70,7 +70,10 @@ def preset(name):
     raise SystemExit("unknown preset " + name)
 
 
-def make_iteration(name):
+def make_iteration(name, real_source=None):
+    """One training iteration of preset `name` as a function returning
+    (d_loss, g_loss); real_source(B) -> (x, labels) gives real batches
+    (default: uniform noise, for timing)."""
     G, D, shape, zd, classes, obj, n_critic, B, opt = preset(name)
     og, od = opt(G.parameters()), opt(D.parameters())
     state = {"k": 0.0}
@@ -79,6 +82,8 @@ def make_iteration(name):
         return torch.rand(B, zd) * 2 - 1 if name == "began64" else torch.randn(B, zd)
 
     def real():
+        if real_source:
+            return real_source(B)
         x = torch.rand((B,) + shape) * 2 - 1
         y = torch.randint(0, classes, (B,)) if classes else None
         return x, y
@@ -123,27 +128,33 @@ def make_iteration(name):
         if obj == "wgan":
             for p in D.parameters():
                 p.data.clamp_(-0.01, 0.01)
+        return loss.item()
 
     def iteration():
         if n_critic == 1:
             yf = torch.randint(0, classes, (B,)) if classes else None
             og.zero_grad()
             fake = G(z(), yf)
-            g_loss_of(fake, yf).backward()
+            gl = g_loss_of(fake, yf)
+            gl.backward()
             og.step()
             x, y = real()
-            d_step(x, y, fake.detach(), yf)
+            dl = d_step(x, y, fake.detach(), yf)
         else:
             for _ in range(n_critic):
                 x, y = real()
                 yf = torch.randint(0, classes, (B,)) if classes else None
                 with torch.no_grad():
                     fake = G(z(), yf)
-                d_step(x, y, fake, yf)
+                dl = d_step(x, y, fake, yf)
             yf = torch.randint(0, classes, (B,)) if classes else None
             og.zero_grad()
-            g_loss_of(G(z(), yf), yf).backward()
+            gl = g_loss_of(G(z(), yf), yf)
+            gl.backward()
             og.step()
+        return dl, gl.item()
+    iteration.G = G
+    iteration.zd = zd
     return iteration, B, n_critic
 
 
