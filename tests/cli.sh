@@ -29,7 +29,8 @@ expect() {
 }
 
 cd "$T" || exit 1
-for f in "$ROOT"/tests/cli/*.sh; do
+# GT_CLI_ONLY=name runs tests/cli/name.sh alone
+for f in "$ROOT"/tests/cli/${GT_CLI_ONLY:-*}.sh; do
     [ -f "$f" ] && . "$f"
 done
 
