@@ -51,7 +51,18 @@ static const gt_command commands[] = {
      "  --by-class             one grid row per class: its first --nrow images\n"
      "  --set sec.key=value    override a config key (repeatable)\n",
      gt_cmd_data},
-    {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
+    {"classifier", "CONFIG.ini [--out FILE.gtck] [--epochs N] [--set section.key=value ...]",
+     "train the feature network used by eval",
+     "  CONFIG.ini           its [data] section is the labelled dataset (split = train is\n"
+     "                       learned, split = test measured); [eval] classifier_* keys\n"
+     "                       set epochs, lr, batch size, width, features, dropout, augment\n"
+     "  --out FILE.gtck      where to write it (default: eval.classifier_out, or\n"
+     "                       data/classifier_<fashion|mnist|cifar10|dataset>.gtck, where\n"
+     "                       `gantrain eval --features classifier` looks for it)\n"
+     "  --epochs N           eval.classifier_epochs\n"
+     "  --set sec.key=value  override a config key (repeatable)\n"
+     "Prints the test accuracy overall and per class; the checkpoint stores it.\n",
+     gt_cmd_classifier},
     {"bench", "CONFIG.ini [--steps N | --seconds S] [--set section.key=value ...] [--json]",
      "ms/step, img/s, GFLOP/s, % of sgemm peak",
      "  --steps N      time N iterations (default: about --seconds of them)\n"
