@@ -139,6 +139,9 @@ gt_tensor *gt_conv2d_weight_grad(gt_ctx *c, gt_tensor *x, gt_tensor *dy, int kh,
 /* Largest im2col workspace, in floats, a convolution may use; the batch is
  * processed in chunks that fit (0 restores the default, 4M floats). */
 void gt_conv_set_workspace_limit(size_t floats);
+/* 3x3 stride-1 convolutions with 16+ channels use Winograd's F(2x2, 3x3)
+ * (2.25x fewer multiply-adds); 0 switches it off, 1 (default) on. */
+void gt_conv_set_winograd(int on);
 
 /* ---- resampling ------------------------------------------------------- */
 gt_tensor *gt_upsample_nearest(gt_ctx *c, gt_tensor *x, int factor); /* [N,C,fH,fW] */

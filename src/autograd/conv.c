@@ -14,6 +14,7 @@
 
 #include "im2col.h"
 #include "internal.h"
+#include "winograd.h"
 
 /* Workspace per chunk, in floats: col plus the [OC, nb*OHW] staging matrix. */
 static size_t conv_ws_limit = (size_t)4 << 20;
@@ -127,6 +128,10 @@ static void conv_fwd(gt_ctx *c, const float *x, int N, const gt_conv_dims *d, co
         conv_fwd_direct(x, N, d, w, OC, y);
         return;
     }
+    if (gt_winograd_applies(d, OC)) {
+        gt_winograd_fwd(c, x, N, d, w, OC, y);
+        return;
+    }
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
     int nb = chunk_samples(d, OC, N);
@@ -184,6 +189,10 @@ static void conv_bwd_weight(gt_ctx *c, const float *x, const float *dy, int N,
                             const gt_conv_dims *d, int OC, float *dw) {
     if (OC <= DIRECT_MAX_OC || (int64_t)d->C * d->KH * d->KW <= DIRECT_MAX_K) {
         conv_wgrad_direct(x, dy, N, d, OC, dw);
+        return;
+    }
+    if (gt_winograd_applies(d, OC)) {
+        gt_winograd_wgrad(c, x, dy, N, d, OC, dw);
         return;
     }
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
