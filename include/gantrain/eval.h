@@ -53,8 +53,10 @@ struct gt_extractor {
  * (weights: the .npz of scripts/convert-inception.py).  A missing file is an
  * error that says how to make it.  NULL with the message set. */
 gt_extractor *gt_extractor_open(const char *kind, const char *weights);
-/* Wraps an already built classifier (takes ownership): for tests. */
+/* Wrap an already built network (taking ownership); weights names its file. */
 gt_extractor *gt_extractor_from_classifier(gt_classifier *m, const char *weights);
+struct gt_inception;
+gt_extractor *gt_extractor_from_inception(struct gt_inception *m, const char *weights);
 void gt_extractor_free(gt_extractor *e); /* accepts NULL */
 /* Features (and probabilities) of n images x [n, c, h, w] in [-1, 1], any
  * size and 1 or 3 channels: adapted to the extractor's input, then run in

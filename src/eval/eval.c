@@ -174,9 +174,10 @@ static int open_data(imgset *s, gt_config *cfg, int64_t n, uint64_t seed) {
 }
 
 /* Resolves SPEC (see gantrain eval --help).  base: the run's config (or
- * the eval config) whose [data] a dataset name inherits. */
+ * the eval config) whose [data] a dataset name inherits; sets (--set) are
+ * applied to any other config the reference set is read with. */
 static int open_spec(imgset *s, const char *role, const char *spec, const gt_config *base, int64_t n,
-                     uint64_t seed, int bn_running) {
+                     uint64_t seed, int bn_running, const char **sets, int n_sets) {
     s->role = role;
     int real = !strcmp(role, "real");
     const char *opt = real ? "--real" : "--fake";
@@ -203,6 +204,12 @@ static int open_spec(imgset *s, const char *role, const char *spec, const gt_con
         gt_gan *g = gt_gan_load(gt_ckpt_resolve(spec, buf, sizeof buf), 0, &cc, &r, NULL);
         if (!g) return GT_ERR;
         gt_gan_free(g);
+        int rc = GT_OK;
+        for (int i = 0; i < n_sets && !rc; i++) rc = gt_config_set_arg(cc, sets[i]);
+        if (rc) {
+            gt_config_free(cc);
+            return rc;
+        }
         return open_data(s, cc, n, seed);
     }
     gt_config *cfg = NULL;
@@ -216,6 +223,7 @@ static int open_spec(imgset *s, const char *role, const char *spec, const gt_con
         if (!rc) rc = cfg_set(cfg, "data.path", spec);
         if (!rc) rc = cfg_set(cfg, "data.cache", "none"); /* generated folders change: decode each time */
     } else {
+        sets = NULL, n_sets = 0; /* base already has them */
         const char *colon = strchr(spec, ':');
         size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
         if (!is_dataset_name(spec, len))
@@ -238,6 +246,7 @@ static int open_spec(imgset *s, const char *role, const char *spec, const gt_con
             if (rc) gt_error_prefix("%s '%s'", opt, spec);
         }
     }
+    for (int i = 0; real && i < n_sets && !rc; i++) rc = gt_config_set_arg(cfg, sets[i]);
     if (rc) {
         gt_config_free(cfg);
         return rc == GT_ERR_USAGE ? rc : GT_ERR_USAGE;
@@ -360,12 +369,12 @@ static int cache_load(const char *path, const char *key, int64_t n, int d, float
     if (!gt_path_exists(path)) return 0;
     gt_ckpt *ck = gt_ckpt_open(path);
     if (!ck) {
-        gt_log_warn("gantrain: %s: unreadable cache (%s); computing the features again", path, gt_error());
+        gt_log_warn("%s: unreadable cache (%s); computing the features again", path, gt_error());
         return 0;
     }
     int ok = !strcmp(gt_ckpt_config(ck), key) &&
              gt_ckpt_read(ck, "features", 2, (int[]){(int)n, d}, feat) == GT_OK;
-    if (!ok) gt_log_warn("gantrain: %s: stale or damaged cache; computing the features again", path);
+    if (!ok) gt_log_warn("%s: stale or damaged cache; computing the features again", path);
     gt_ckpt_close(ck);
     return ok;
 }
@@ -577,7 +586,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
     if (rn <= 0) rn = n;
 
     /* the two sets */
-    if ((rc = open_spec(&fake, "fake", fake_spec, ecfg, n, seed, o->bn_running))) goto done;
+    if ((rc = open_spec(&fake, "fake", fake_spec, ecfg, n, seed, o->bn_running, NULL, 0))) goto done;
     int have_run = fake.kind == SET_GAN;
     const char *real_spec = o->real;
     int need_real = w.fid || w.kid || w.pr || w.dc || o->save_real_stats;
@@ -587,7 +596,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
     if (!need_real) {
         stats_only = 1;
     } else if (real_spec) {
-        rc = open_spec(&real, "real", real_spec, ecfg, rn, REAL_SUBSET_SEED, 0);
+        rc = open_spec(&real, "real", real_spec, ecfg, rn, REAL_SUBSET_SEED, 0, o->sets, o->n_sets);
     } else if (have_run) {
         /* the run's own data: its [data] with --set applied */
         rc = open_data(&real, gt_config_clone(ecfg), rn, REAL_SUBSET_SEED);
@@ -629,7 +638,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
         goto done;
     }
     if (real.kind == SET_STATS && (w.kid || w.pr || w.dc))
-        gt_log_warn("gantrain: --real %s holds only statistics: FID can use them, KID, PR and DC need the "
+        gt_log_warn("--real %s holds only statistics: FID can use them, KID, PR and DC need the "
                     "real images",
                     real_spec);
 
@@ -670,7 +679,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
                 char p[PATH_MAX + 8];
                 snprintf(p, sizeof p, "%s.gtck", stem);
                 if (cache_save(p, key, real.n, d, rfeat)) {
-                    gt_log_warn("gantrain: cannot write the feature cache: %s", gt_error());
+                    gt_log_warn("cannot write the feature cache: %s", gt_error());
                     snprintf(cache_note, sizeof cache_note, "not written (%s)", gt_error());
                 }
             }
@@ -700,7 +709,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
             char p[PATH_MAX + 8];
             snprintf(p, sizeof p, "%s.npz", stem);
             if (!gt_path_exists(p) && gt_fid_stats_save(p, &rst))
-                gt_log_warn("gantrain: cannot write the statistics cache: %s", gt_error());
+                gt_log_warn("cannot write the statistics cache: %s", gt_error());
         }
     } else if (o->save_real_stats && real.kind == SET_STATS) {
         if ((rc = gt_fid_stats_save(o->save_real_stats, &real.st))) goto done;

@@ -241,6 +241,10 @@ static gt_extractor *inception_open(const char *path) {
         gt_inception_free(m);
         return NULL;
     }
+    return gt_extractor_from_inception(m, path);
+}
+
+gt_extractor *gt_extractor_from_inception(gt_inception *m, const char *weights) {
     gt_extractor *e = gt_xcalloc(1, sizeof *e);
     inc_impl *I = gt_xcalloc(1, sizeof *I);
     I->m = m;
@@ -251,7 +255,7 @@ static gt_extractor *inception_open(const char *path) {
     memcpy(I->fc_bias, b->data, sizeof(float) * GT_INCEPTION_LOGITS_DIM);
     e->impl = I;
     snprintf(e->name, sizeof e->name, "inception");
-    snprintf(e->weights, sizeof e->weights, "%s", path);
+    snprintf(e->weights, sizeof e->weights, "%s", weights ? weights : "");
     e->dim = GT_INCEPTION_POOL_DIM;
     e->n_classes = GT_INCEPTION_LOGITS_DIM;
     e->fingerprint = gt_crc32(0, P->data, sizeof(float) * (size_t)(P->n_values + P->n_buffers));
@@ -259,9 +263,9 @@ static gt_extractor *inception_open(const char *path) {
     e->run = inc_run;
     e->destroy = inc_destroy;
     snprintf(e->describe, sizeof e->describe,
-             "inception %s (FID Inception-v3 of pytorch-fid / torch-fidelity: 2048-d pool3, IS from "
-             "the 1008 logits without bias), %d features",
-             path, e->dim);
+             "inception %s (the FID Inception-v3 of pytorch-fid and torch-fidelity: 2048-d pool3; IS "
+             "from the 1008 logits without fc's bias), %d features",
+             e->weights[0] ? e->weights : "(in memory)", e->dim);
     return e;
 }
 
@@ -329,9 +333,11 @@ int gt_extractor_features(gt_extractor *e, const float *x, int64_t n, int c, int
                     for (int k = 0; k < 3; k++) memcpy(o + k * plane, rs, sizeof(float) * plane);
                 } else {
                     /* PIL's fixed-point luma weights sum to exactly 1, so the
-                     * conversion commutes with the [-1, 1] scaling */
+                     * conversion commutes with the [-1, 1] scaling; in double
+                     * a grey image stored as RGB comes back bit for bit */
                     for (size_t j = 0; j < plane; j++)
-                        o[j] = (19595.0f * rs[j] + 38470.0f * rs[plane + j] + 7471.0f * rs[2 * plane + j]) / 65536.0f;
+                        o[j] = (float)((19595.0 * rs[j] + 38470.0 * rs[plane + j] + 7471.0 * rs[2 * plane + j]) /
+                                       65536.0);
                 }
             }
             xb = buf;
