@@ -18,7 +18,7 @@
  * A trained classifier is a gantrain checkpoint (.gtck) holding the
  * resolved config it was trained with, its parameters (batch-norm running
  * statistics included) and metadata: kind = classifier, arch, in_c/in_h/in_w,
- * n_classes, width, fc_dim, dropout, dataset, class_names (one per line),
+ * n_classes, width, fc_dim, dropout, dataset, class_names (joined by ", "),
  * test_accuracy, test_count, train_accuracy, epochs, steps.
  */
 #ifndef GANTRAIN_CLASSIFIER_H

@@ -173,14 +173,17 @@ int gt_classifier_save(const gt_classifier *m, const char *path, const char *con
     gt_ckpt_put_i64(w, "n_classes", s->n_classes);
     gt_ckpt_put_i64(w, "width", s->width);
     gt_ckpt_put_i64(w, "fc_dim", s->fc_dim);
-    gt_ckpt_put_f64(w, "dropout", s->dropout);
+    /* the float's shortest decimal, so `gantrain info` shows 0.3, not 0.30000001 */
+    char d[32];
+    snprintf(d, sizeof d, "%g", (double)s->dropout);
+    gt_ckpt_put_f64(w, "dropout", strtod(d, NULL));
     gt_ckpt_put_str(w, "dataset", m->dataset);
     size_t len = 1;
-    for (int k = 0; m->class_names && k < s->n_classes; k++) len += strlen(m->class_names[k]) + 1;
+    for (int k = 0; m->class_names && k < s->n_classes; k++) len += strlen(m->class_names[k]) + 2;
     char *names = gt_xcalloc(1, len);
     for (int k = 0; m->class_names && k < s->n_classes; k++) {
         strcat(names, m->class_names[k]);
-        if (k + 1 < s->n_classes) strcat(names, "\n");
+        if (k + 1 < s->n_classes) strcat(names, ", ");
     }
     gt_ckpt_put_str(w, "class_names", names);
     free(names);
@@ -257,13 +260,13 @@ gt_classifier *gt_classifier_load(const char *path) {
             m->class_names = gt_xcalloc((size_t)s.n_classes, sizeof(char *));
             const char *p = names;
             for (int k = 0; k < s.n_classes; k++) {
-                const char *e = p ? strchr(p, '\n') : NULL;
+                const char *e = p ? strstr(p, ", ") : NULL;
                 size_t len = p ? (e ? (size_t)(e - p) : strlen(p)) : 0;
                 char *nm = gt_xmalloc(len + 16);
                 if (len) memcpy(nm, p, len), nm[len] = 0;
                 else snprintf(nm, len + 16, "%d", k);
                 m->class_names[k] = nm;
-                p = e ? e + 1 : NULL;
+                p = e ? e + 2 : NULL;
             }
         }
         /* values that are not finite would poison every metric silently */

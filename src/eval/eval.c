@@ -751,7 +751,11 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
                 res->has_kid = 1;
         }
         if (w.pr || w.dc) {
-            if (gt_prdc(R, F, (int)gt_cfg_int(ecfg, "eval", "pr_k"), (int)gt_cfg_int(ecfg, "eval", "dc_k"), &res->prdc))
+            /* k of the unrequested half is not allowed to limit the other */
+            int kp = (int)gt_cfg_int(ecfg, "eval", "pr_k"), kd = (int)gt_cfg_int(ecfg, "eval", "dc_k");
+            if (!w.dc) kd = kp;
+            if (!w.pr) kp = kd;
+            if (gt_prdc(R, F, kp, kd, &res->prdc))
                 add_skip(res, "%s: %s", w.pr ? (w.dc ? "PR/DC" : "PR") : "DC", gt_error());
             else
                 res->has_pr = w.pr, res->has_dc = w.dc;
