@@ -36,6 +36,7 @@ struct gt_extractor {
     char name[16];         /* "classifier" or "inception" */
     char weights[1024];    /* the file the weights came from ("" when built in memory) */
     char describe[1536];   /* one line for the table */
+    char dataset[64];      /* classifier: the dataset it was trained on ("" when unknown) */
     int dim;               /* features per image */
     int n_classes;         /* columns of the probabilities (IS); 0: none */
     int in_c, in_h, in_w;  /* the input it takes; 0: any (the network adapts it itself) */

@@ -23,6 +23,7 @@
 #include "gantrain/error.h"
 #include "gantrain/fileio.h"
 #include "gantrain/image.h"
+#include "gantrain/inception.h"
 #include "gantrain/log.h"
 #include "gantrain/models.h"
 
@@ -631,11 +632,19 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
         goto done;
     }
     if (real.kind == SET_STATS && real.st.d != e->dim) {
-        rc = gt_error_setc(GT_ERR_USAGE, "--real %s: statistics of %" PRId64 "-d features, but the %s gives %d "
-                                         "(%s); compute them with the same --features",
+        rc = gt_error_setc(GT_ERR_USAGE, "--real %s: statistics of %" PRId64 "-d features, but the %s gives %d; %s",
                            real_spec, real.st.d, e->name, e->dim,
-                           real.st.d == 2048 ? "2048 is Inception-v3's pool3: use --features inception" : "");
+                           real.st.d == GT_INCEPTION_POOL_DIM ? "2048 is Inception-v3's pool3: use --features inception"
+                                                             : "compute them with the same --features and --weights");
         goto done;
+    }
+    /* a classifier describes the images it was trained on, not others */
+    char mismatch[256] = "";
+    const gt_dataset *ref_ds = real.kind == SET_DATA ? real.ds : fake.kind == SET_DATA ? fake.ds : NULL;
+    if (e->dataset[0] && ref_ds && strcmp(e->dataset, gt_dataset_name(ref_ds))) {
+        snprintf(mismatch, sizeof mismatch, "the classifier was trained on %s, the images are %s: its features "
+                 "may not describe them", e->dataset, gt_dataset_name(ref_ds));
+        gt_log_warn("%s", mismatch);
     }
     if (real.kind == SET_STATS && (w.kid || w.pr || w.dc))
         gt_log_warn("--real %s holds only statistics: FID can use them, KID, PR and DC need the "
@@ -839,6 +848,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
                 if (adapt_r[0]) fprintf(out, "%-11s real images %s\n", "", adapt_r);
             }
         }
+        if (mismatch[0]) fprintf(out, "%-11s %s\n", "warning", mismatch);
         if (cache_note[0]) fprintf(out, "%-11s %s\n", "real cache", cache_note);
         fprintf(out, "\n");
         if (res->has_fid) {

@@ -125,6 +125,7 @@ gt_extractor *gt_extractor_from_classifier(gt_classifier *m, const char *weights
     e->n_classes = m->spec.n_classes;
     e->in_c = m->spec.in_c, e->in_h = m->spec.in_h, e->in_w = m->spec.in_w;
     e->fingerprint = gt_classifier_fingerprint(m);
+    snprintf(e->dataset, sizeof e->dataset, "%s", m->dataset);
     e->batch = 100; /* fastest on 1-2 cores: larger batches spill the caches */
     e->run = clf_run;
     e->destroy = clf_destroy;
