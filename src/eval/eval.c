@@ -858,7 +858,8 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
                         res->fid.used_eps ? ", 1e-6 added to the diagonals" : "");
         }
         if (res->has_is)
-            fprintf(out, "%-11s %.4f +- %.4f  (%d splits)\n", "IS", res->is.mean, res->is.std, res->is.splits);
+            fprintf(out, "%-11s %.4f +- %.4f  (%d split%s)\n", "IS", res->is.mean, res->is.std, res->is.splits,
+                    res->is.splits == 1 ? "" : "s");
         if (res->has_kid)
             fprintf(out, "%-11s %.6f +- %.6f  (%d subsets of %" PRId64 ")\n", "KID", res->kid.mean, res->kid.std,
                     res->kid.subsets, res->kid.subset_size);

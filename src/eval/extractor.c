@@ -206,7 +206,10 @@ static int npz_get(void *ud, const char *name, gt_tensor *dst) {
                             s->path, name);
     gt_npz_array a;
     if (gt_npz_read(s->z, name, &a)) return GT_ERR;
-    int64_t want[4], have[2] = {a.shape[0], a.shape[1]};
+    /* as many dims as the reader's array type holds (2 today; kernels need 4) */
+    int64_t want[4] = {1, 1, 1, 1}, have[4] = {1, 1, 1, 1};
+    int cap = (int)(sizeof a.shape / sizeof a.shape[0]);
+    for (int i = 0; i < a.ndim && i < cap && i < 4; i++) have[i] = a.shape[i];
     for (int i = 0; i < dst->ndim; i++) want[i] = dst->shape[i];
     int ok = a.ndim == dst->ndim;
     for (int i = 0; ok && i < a.ndim; i++) ok = have[i] == want[i];
