@@ -126,10 +126,18 @@ static int open_gan(imgset *s, const char *spec, int64_t n, uint64_t seed, int b
     snprintf(s->name, sizeof s->name, "%s", path);
     char bn[64] = "on running statistics";
     if (!bn_running) snprintf(bn, sizeof bn, "on each generated batch of %d", s->gen_batch);
+    /* name the file a run directory or ckpt/last stands for */
+    const char *given = strrchr(path, '/');
+    given = given ? given + 1 : path;
+    base = base ? base + 1 : s->ckpt;
+    char which[256];
+    if (strcmp(given, base))
+        snprintf(which, sizeof which, "%.200s, step %" PRId64, base, s->step);
+    else
+        snprintf(which, sizeof which, "step %" PRId64, s->step);
     snprintf(s->label, sizeof s->label,
-             "%.1200s (%.200s, step %" PRId64 "): %" PRId64 " images %dx%dx%d generated with seed %" PRIu64
-             ", batch norm %s, rounded to 8 bits",
-             path, base ? base + 1 : s->ckpt, s->step, n, s->c, s->h, s->w, seed, bn);
+             "%.1200s (%s): %" PRId64 " images %dx%dx%d generated with seed %" PRIu64 ", batch norm %s, rounded to 8 bits",
+             path, which, n, s->c, s->h, s->w, seed, bn);
     return GT_OK;
 }
 
