@@ -44,5 +44,7 @@ int gt_cmd_bench(int argc, char **argv);
 int gt_cmd_data(int argc, char **argv);
 int gt_cmd_train(int argc, char **argv);
 int gt_cmd_sample(int argc, char **argv);
+int gt_cmd_eval(int argc, char **argv);
+int gt_cmd_classifier(int argc, char **argv);
 
 #endif

@@ -9,12 +9,6 @@
 #include "gantrain/log.h"
 #include "gantrain/threads.h"
 
-/* Subcommands that later issues fill in: until then they say so and exit 1. */
-static int not_yet(int argc, char **argv) {
-    (void)argc;
-    return gt_cli_error(GT_EXIT_FAIL, "'%s' is not available in this build yet", argv[0]);
-}
-
 static const gt_command commands[] = {
     {"train", "CONFIG.ini [--set section.key=value ...] [--out DIR] [--resume] [--seed N] [--steps N]",
      "train a GAN described by an INI config",
@@ -40,8 +34,43 @@ static const gt_command commands[] = {
      "                    as the training grids) or with the running ones\n"
      "  --batch B         generation batch (default train.batch_size)\n",
      gt_cmd_sample},
-    {"eval", "RUN_OR_CKPT [--metrics fid,is,kid,pr] [--n 10000] [--features ...]",
-     "FID, IS, KID, precision/recall of a checkpoint", NULL, not_yet},
+    {"eval", "RUN_OR_CKPT [--metrics fid,is,kid,pr,dc] [--n 10000] [--features inception|classifier]\n"
+             "       [--weights FILE] [--real SPEC] [--seed S]\n"
+             "   or: gantrain eval --fake SPEC --real SPEC [options]",
+     "FID, IS, KID, precision/recall, density/coverage of a checkpoint or an image folder",
+     "  RUN_OR_CKPT          generate --n images from a run's ckpt/last or a .gtck, and compare\n"
+     "                       them with the run's real data ([data] of its config)\n"
+     "  --fake SPEC          evaluate existing images instead (PNG/JPEG made by any tool)\n"
+     "  --real SPEC          the reference images (default: the run's [data])\n"
+     "     SPEC is a folder of PNG/JPEG (searched recursively), a dataset name mnist,\n"
+     "     fashion-mnist, cifar10, celeba with an optional :train, :test or :all (keeping\n"
+     "     the run's preprocessing), a config .ini (its [data]), a run or checkpoint, or\n"
+     "     (--real only) a .npz of FID statistics (mu, sigma) from pytorch-fid or TTUR\n"
+     "  --metrics LIST       fid, is, kid, pr (precision, recall, F1), dc (density,\n"
+     "                       coverage), all (default: eval.metrics = fid,is,kid,pr)\n"
+     "  --n N                images evaluated (default eval.n = 10000); from a set: the\n"
+     "                       first N after a shuffle seeded with --seed, all if N >= count\n"
+     "  --real-n N           real images (default eval.real_n, else N); the first N after\n"
+     "                       a shuffle seeded with 0\n"
+     "  --features K         inception (FID Inception-v3, 2048-d; the standard) or\n"
+     "                       classifier (gantrain's trained CNN; default eval.features)\n"
+     "  --weights FILE       inception: data/pt_inception-2015-12-05.npz (made by\n"
+     "                       scripts/convert-inception.py); classifier:\n"
+     "                       data/classifier_<fashion|mnist|cifar10>.gtck of the real data\n"
+     "  --seed S             noise (and --fake subset) seed (default 1)\n"
+     "  --bn batch|running   generator batch norm on each generated batch (default, as the\n"
+     "                       sample grids) or on the running statistics\n"
+     "  --set sec.key=value  override a config key: [data] of the real set, [eval] keys\n"
+     "  --save-stats F.npz   also write mu, sigma of the evaluated images (pytorch-fid's\n"
+     "                       format); with --fake and no --real, only that\n"
+     "  --save-real-stats F.npz   the same for the real images\n"
+     "  --no-cache           neither read nor write the real features' cache (data/cache/)\n"
+     "  --jsonl FILE|none    where to append the JSON line (default RUN/eval.jsonl when\n"
+     "                       evaluating a run; none otherwise)\n"
+     "  --json               print the JSON line instead of the table\n"
+     "Exit status 1 when a requested metric cannot be computed (the others are still\n"
+     "printed and logged), 2 for usage mistakes.  docs/eval.md has the details.\n",
+     gt_cmd_eval},
     {"data", "CONFIG.ini [--grid FILE.png] [--set section.key=value ...]",
      "show what the data loader feeds the model",
      "  CONFIG.ini             its [data] section says what to load (docs/data.md)\n"
@@ -52,7 +81,18 @@ static const gt_command commands[] = {
      "  --by-class             one grid row per class: its first --nrow images\n"
      "  --set sec.key=value    override a config key (repeatable)\n",
      gt_cmd_data},
-    {"classifier", "CONFIG.ini", "train the feature network used by eval", NULL, not_yet},
+    {"classifier", "CONFIG.ini [--out FILE.gtck] [--epochs N] [--set section.key=value ...]",
+     "train the feature network used by eval",
+     "  CONFIG.ini           its [data] section is the labelled dataset (split = train is\n"
+     "                       learned, split = test measured); [eval] classifier_* keys\n"
+     "                       set epochs, lr, batch size, width, features, dropout, augment\n"
+     "  --out FILE.gtck      where to write it (default: eval.classifier_out, or\n"
+     "                       data/classifier_<fashion|mnist|cifar10|dataset>.gtck, where\n"
+     "                       `gantrain eval --features classifier` looks for it)\n"
+     "  --epochs N           eval.classifier_epochs\n"
+     "  --set sec.key=value  override a config key (repeatable)\n"
+     "Prints the test accuracy overall and per class; the checkpoint stores it.\n",
+     gt_cmd_classifier},
     {"bench", "CONFIG.ini [--steps N | --seconds S] [--set section.key=value ...] [--json]",
      "ms/step, img/s, GFLOP/s, % of sgemm peak",
      "  --steps N      time N iterations (default: about --seconds of them)\n"

@@ -130,8 +130,23 @@ static const gt_cfg_key schema[] = {
     I("eval", "is_splits", "10", 1, 1000, "IS: number of splits"),
     I("eval", "pr_k", "3", 1, 1000, "precision/recall: k nearest neighbours"),
     I("eval", "dc_k", "5", 1, 1000, "density/coverage: k nearest neighbours"),
+    I("eval", "real_n", "0", 0, 1e9,
+      "real images compared (0: eval.n); fewer than the dataset holds: the first real_n "
+      "after a shuffle seeded with 0"),
     I("eval", "classifier_epochs", "10", 1, 100000, "gantrain classifier: training epochs"),
-    F("eval", "classifier_lr", "1e-3", 0, 10, "gantrain classifier: Adam learning rate"),
+    F("eval", "classifier_lr", "1e-3", 0, 10,
+      "gantrain classifier: Adam learning rate (decayed to 0 along a cosine)"),
+    I("eval", "classifier_batch_size", "128", 2, 100000, "gantrain classifier: images per batch"),
+    I("eval", "classifier_width", "32", 1, 4096,
+      "gantrain classifier: channels of the first two convolutions (the last two have twice as many)"),
+    I("eval", "classifier_fc", "128", 2, 65536,
+      "gantrain classifier: size of the penultimate layer, the features of eval"),
+    F("eval", "classifier_dropout", "0.3", 0, 0.95, "gantrain classifier: dropout before each linear layer"),
+    E("eval", "classifier_augment", "none", "none|shift|shift-flip",
+      "gantrain classifier: random shifts of up to 2 pixels, and horizontal flips"),
+    S("eval", "classifier_out", "",
+      "gantrain classifier: checkpoint to write (default: data/classifier_<name>.gtck with name "
+      "fashion, mnist, cifar10 or the dataset's, where eval --features classifier looks)"),
 };
 
 const gt_cfg_key *gt_cfg_schema(int *n) {
