@@ -101,6 +101,15 @@ void gt__prep_image(const gt_prep *p, const uint8_t *src, int c, int h, int w, p
 /* Preprocesses every planar image of ds in place of ds->pix (in parallel). */
 int gt__prep_dataset(gt_dataset *ds, const gt_prep *p, const char *what);
 
+/* ---- one JPEG/PNG image (imagefolder.c) ----
+ * Decodes buf (path names it in messages) through p (channels 0 means 3).
+ * With *oh == 0 it only reports the output geometry in *oc, *oh, *ow;
+ * otherwise the image must come out *oc x *oh x *ow and is written to dst
+ * (planar).  *scratch / *scap: a reusable malloc'd buffer and its size in
+ * floats.  Images over 2^24 pixels are refused before decoding. */
+int gt__image_decode(const uint8_t *buf, size_t len, const char *path, const gt_prep *p, int *oc,
+                     int *oh, int *ow, uint8_t *dst, float **scratch, size_t *scap);
+
 /* ---- the decoded-image cache (cache.c) ----
  * key: the settings text (dataset, absolute path, selection, preprocessing);
  * fingerprint: of the selected files (names, sizes, mtimes). */

@@ -5,6 +5,7 @@
 #include "gantrain/run.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -24,6 +25,7 @@
 #include "gantrain/image.h"
 #include "gantrain/log.h"
 #include "gantrain/models.h"
+#include "gantrain/sysmem.h"
 #include "gantrain/tfevents.h"
 #include "gantrain/threads.h"
 #include "gantrain/train.h"
@@ -65,6 +67,8 @@ typedef struct run {
     int64_t step_start;
     int tty;
     char last_sample[PATH_MAX + 64];
+    int rollbacks;          /* done so far in this run (kept in checkpoints) */
+    gt_mem_plan plan;
 } run;
 
 static double now(void) {
@@ -232,7 +236,49 @@ static void prune_ckpts(const run *r, int keep) {
     }
 }
 
+/* The first tensor of p (or of the optimizer state o) holding a NaN or an
+ * Inf, or NULL. */
+static const char *nonfinite_param(const gt_params *p) {
+    for (int i = 0; i < p->n; i++)
+        for (int64_t k = 0; k < p->t[i]->n; k++)
+            if (!isfinite(p->t[i]->data[k])) return p->t[i]->name;
+    return NULL;
+}
+
+static int nonfinite_state(const gt_optim *o) {
+    const float *s[3] = {o->s1, o->s2, o->s3};
+    for (int j = 0; j < 3; j++)
+        for (int64_t k = 0; s[j] && k < o->n; k++)
+            if (!isfinite(s[j][k])) return 1;
+    return 0;
+}
+
+/* A checkpoint must never hold a diverged model (a rollback would load it
+ * and diverge again): the weights are checked first.  A NaN there is a
+ * divergence like a NaN loss. */
+static int check_params(run *r) {
+    const char *bad = nonfinite_param(r->gan->g);
+    if (!bad) bad = nonfinite_param(r->gan->d);
+    if (!bad && nonfinite_state(r->tr.opt_g)) bad = "G's optimizer state";
+    if (!bad && nonfinite_state(r->tr.opt_d)) bad = "D's optimizer state";
+    if (!bad) return GT_OK;
+    r->tr.diverged = 1;
+    return gt_error_set("training diverged by step %" PRId64 ": %s holds a NaN or Inf (the losses "
+                        "were still finite); no checkpoint written",
+                        r->tr.step, bad);
+}
+
+static void fsync_path(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd); /* best effort, as gt_atomic_commit */
+        close(fd);
+    }
+}
+
 static int save_ckpt(run *r) {
+    int prc = check_params(r);
+    if (prc) return prc;
     char *cfg_text = gt_config_to_ini(r->cfg);
     gt_ckpt_writer *w = gt_ckpt_writer_new(cfg_text);
     free(cfg_text);
@@ -242,6 +288,8 @@ static int save_ckpt(run *r) {
     gt_ckpt_put_i64(w, "step", r->tr.step);
     gt_ckpt_put_i64(w, "batches", r->tr.batches);
     gt_ckpt_put_f64(w, "k_t", r->tr.kt);
+    gt_ckpt_put_f64(w, "lr_scale", r->tr.lr_scale);
+    gt_ckpt_put_i64(w, "rollbacks", r->rollbacks);
     gt_ckpt_put_i64(w, "z_dim", r->gan->z_dim);
     gt_ckpt_put_i64(w, "n_classes", r->gan->n_classes);
     gt_ckpt_put_i64(w, "data_ndim", r->gan->data_ndim);
@@ -267,8 +315,14 @@ static int save_ckpt(run *r) {
     path_in(r, link_tmp, sizeof link_tmp, "ckpt/.last.tmp");
     path_in(r, link, sizeof link, "ckpt/last");
     unlink(link_tmp);
-    if (symlink(rel + 5, link_tmp) != 0 || rename(link_tmp, link) != 0)
-        return gt_error_set("%s: cannot update the link to the newest checkpoint: %s", link, strerror(errno));
+    if (symlink(rel + 5, link_tmp) != 0 || rename(link_tmp, link) != 0) {
+        int e = errno;
+        unlink(link_tmp);
+        return gt_error_set("%s: cannot update the link to the newest checkpoint: %s", link, strerror(e));
+    }
+    char dir[PATH_MAX + 8];
+    path_in(r, dir, sizeof dir, "ckpt");
+    fsync_path(dir); /* the new link survives a power cut too */
     prune_ckpts(r, (int)gt_cfg_int(r->cfg, "train", "keep_ckpts"));
     return GT_OK;
 }
@@ -296,6 +350,15 @@ static int load_ckpt(run *r, const char *path) {
     if (!rc) rc = gt_ckpt_get_i64(ck, "batches", &batches);
     if (!rc) rc = gt_ckpt_get_f64(ck, "k_t", &r->tr.kt);
     if (!rc) rc = gt_ckpt_get_rng(ck, "rng", &r->tr.rng);
+    /* checkpoints from before rollbacks existed have neither */
+    r->tr.lr_scale = 1.0;
+    r->rollbacks = 0;
+    int64_t rb = 0;
+    if (!rc && gt_ckpt_meta_find(ck, "lr_scale")) rc = gt_ckpt_get_f64(ck, "lr_scale", &r->tr.lr_scale);
+    if (!rc && gt_ckpt_meta_find(ck, "rollbacks") && !(rc = gt_ckpt_get_i64(ck, "rollbacks", &rb)))
+        r->rollbacks = (int)(rb < 0 ? 0 : rb > 1000000 ? 1000000 : rb);
+    if (!rc && !(r->tr.lr_scale >= 0 && r->tr.lr_scale <= 1))
+        rc = gt_error_set("%s: lr_scale %g is not in [0, 1] (file is corrupt)", path, r->tr.lr_scale);
     if (!rc) rc = gt_ckpt_get_i64(ck, "loader.epoch", &ls.epoch);
     if (!rc) rc = gt_ckpt_get_i64(ck, "loader.pos", &ls.pos);
     if (!rc) rc = gt_ckpt_get_i64(ck, "loader.count", &ls.count);
@@ -309,6 +372,143 @@ static int load_ckpt(run *r, const char *path) {
     r->tr.batches = batches;
     gt_ckpt_close(ck);
     return rc;
+}
+
+/* ---- the memory plan ----------------------------------------------------
+ *
+ * Before the optimizer state, the step arena and the batch buffers exist,
+ * the run estimates what it will need and refuses (exit 2, with the reason)
+ * what cannot fit, rather than failing hours in or being killed:
+ *
+ *   parameters   G's and D's values, buffers and gradients: exact, from the
+ *                layer table (gt_gan_new has already refused a model whose
+ *                parameters alone exceed the budget, before allocating them);
+ *   optimizer    one (sgd) or two (adam, rmsprop) arrays per trainable
+ *                value: exact;
+ *   data         the dataset as it sits in memory: exact (the loaders
+ *                refuse a dataset beyond the budget before allocating it);
+ *   one step     an upper bound built on measurement: G's and D's forward
+ *                passes (recorded, as in training) are run at batch 2 and 4
+ *                in a scratch arena, giving a(B) = fixed + B * per-sample
+ *                for each network.  A generator update records G and D and
+ *                its backward pass makes about one gradient per recorded
+ *                tensor, 2 (a_G + a_D), taken as 2.5 for the temporaries of
+ *                the backward ops.  A critic update records D on the real
+ *                and the fake batch: 4 a_D, taken as 5; with the gradient
+ *                penalty also D on the interpolates, the create_graph
+ *                backward (a second graph as large) and the backward through
+ *                all of it: 12 a_D, taken as 14.  The larger of the two at
+ *                the run's batch size, plus one weight gradient per
+ *                parameter (backward computes them in the arena before
+ *                adding them to the gradient block), the real/fake batch
+ *                buffers and 32 MiB of kernel workspace (conv's im2col
+ *                chunks).  Against the arena's measured peak (gantrain
+ *                --verbose train prints both) this is 1.2x (began64) to
+ *                1.7x (dcgan64) for the presets; small MLPs are dominated
+ *                by the 32 MiB.  Checked against
+ *                train.arena_mb too, which bounds the arena at run time;
+ *   samples      G on the fixed noise (no graph kept) and the grid's pixels.
+ *
+ * tests/test_robust.c checks the step bound against the arena's measured
+ * peak for every preset.
+ */
+static void probe_forward(gt_gan *m, double *fixed_g, double *per_g, double *fixed_d, double *per_d) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng rng;
+    gt_rng_seed(&rng, 1);
+    double a[2][2];
+    for (int b = 2; b <= 4; b += 2) { /* batch norm needs two samples */
+        gt_tensor *lab = m->arch->conditional ? gt_zeros(c, 1, (int[]){b}) : NULL;
+        gt_tensor *z = gt_gan_noise(c, m, b, &rng);
+        size_t u0 = gt_arena_used(gt_ctx_arena(c));
+        gt_gan_generate(c, m, z, lab, GT_MODE_SAMPLE);
+        size_t u1 = gt_arena_used(gt_ctx_arena(c));
+        int shape[4];
+        int nd = gt_gan_batch_shape(m, b, shape);
+        gt_tensor *x = gt_zeros(c, nd, shape);
+        size_t u2 = gt_arena_used(gt_ctx_arena(c));
+        gt_gan_discriminate(c, m, x, lab, GT_MODE_SAMPLE);
+        size_t u3 = gt_arena_used(gt_ctx_arena(c));
+        a[b / 2 - 1][0] = (double)(u1 - u0);
+        a[b / 2 - 1][1] = (double)(u3 - u2);
+        gt_ctx_reset(c);
+    }
+    gt_ctx_free(c);
+    double *fx[2] = {fixed_g, fixed_d}, *pr[2] = {per_g, per_d};
+    for (int k = 0; k < 2; k++) {
+        double per = (a[1][k] - a[0][k]) / 2;
+        if (per < a[1][k] / 4) per = a[1][k] / 4; /* never below the batch-4 average */
+        *pr[k] = per;
+        *fx[k] = a[0][k] > 2 * per ? a[0][k] - 2 * per : 0;
+    }
+}
+
+static void plan_line(const gt_mem_plan *p, const gt_config *cfg, char *out, size_t n) {
+    char t[32], d[32], pa[32], o[32], st[32], sa[32], b[32];
+    snprintf(out, n, "about %s (data %s, parameters and gradients %s, optimizer state %s, one step "
+                     "(batch %ld) %s, a sample grid %s) of the %s of %s",
+             gt_fmt_bytes(p->total, t, sizeof t), gt_fmt_bytes(p->data, d, sizeof d),
+             gt_fmt_bytes(p->params, pa, sizeof pa), gt_fmt_bytes(p->optim, o, sizeof o),
+             gt_cfg_int(cfg, "train", "batch_size"), gt_fmt_bytes(p->step, st, sizeof st),
+             gt_fmt_bytes(p->sample, sa, sizeof sa), gt_fmt_bytes(p->budget, b, sizeof b),
+             gt_mem_budget_source());
+}
+
+int gt_run_plan(const gt_config *cfg, gt_gan *m, double data_bytes, gt_mem_plan *p) {
+    memset(p, 0, sizeof *p);
+    /* batch norm (the only layers with buffers) normalises over the batch:
+     * one sample is an internal error in the middle of the run otherwise */
+    long batch = gt_cfg_int(cfg, "train", "batch_size");
+    long n_grid = m->arch->conditional ? (long)m->n_classes * gt_cfg_int(cfg, "train", "sample_nrow")
+                                       : gt_cfg_int(cfg, "train", "sample_n");
+    if (m->g->n_buffers + m->d->n_buffers > 0 && (batch < 2 || (n_grid < 2 && m->data_ndim != 1)))
+        return gt_error_setc(GT_ERR_USAGE, "%s: %s = 1, but model.arch = %s has batch norm, whose "
+                                           "statistics need at least 2 samples; use 2 or more",
+                             batch < 2 ? gt_cfg_where(cfg, "train", "batch_size")
+                                       : gt_cfg_where(cfg, m->arch->conditional ? "train" : "train",
+                                                      m->arch->conditional ? "sample_nrow" : "sample_n"),
+                             batch < 2 ? "train.batch_size"
+                                       : m->arch->conditional ? "train.sample_nrow x classes" : "train.sample_n",
+                             m->arch->name);
+    double nv = (double)(m->g->n_values + m->d->n_values);
+    p->params = (double)gt_gan_param_bytes(m);
+    p->optim = 4 * nv * (!strcmp(gt_cfg_str(cfg, "optim", "optimizer"), "sgd") ? 1 : 2);
+    p->data = data_bytes;
+    double fg, pg, fd, pd;
+    probe_forward(m, &fg, &pg, &fd, &pd);
+    double B = (double)gt_cfg_int(cfg, "train", "batch_size");
+    double ag = fg + B * pg, ad = fd + B * pd;
+    int gp = !strcmp(gt_cfg_str(cfg, "model", "objective"), "wgan-gp");
+    int shape[4];
+    gt_gan_batch_shape(m, 1, shape);
+    double sample_floats = 1;
+    for (int i = 0; i < m->data_ndim; i++) sample_floats *= shape[i + 1];
+    double gen = 2.5 * (ag + ad), crit = (gp ? 14 : 5) * ad;
+    gt_log_debug("memory plan: forward G %.0f + %.0f/sample, D %.0f + %.0f/sample; G update %.0f, D update %.0f",
+                 fg, pg, fd, pd, gen, crit);
+    p->step = (gen > crit ? gen : crit) + 4 * nv + 2 * B * sample_floats * 4 + 32.0 * (1 << 20);
+    double n_fixed = (double)gt_cfg_int(cfg, "train", "sample_n");
+    if (m->arch->conditional) n_fixed = (double)m->n_classes * (double)gt_cfg_int(cfg, "train", "sample_nrow");
+    if (m->data_ndim == 1) n_fixed = n_fixed < 1000 ? 1000 : n_fixed;
+    p->sample = fg + n_fixed * pg + 2 * n_fixed * sample_floats; /* + pixels and the PNG */
+    p->total = p->params + p->optim + p->data + p->step + p->sample;
+    p->budget = (double)gt_mem_budget();
+    char line[512], a[32], b[32];
+    if (p->total > p->budget) {
+        plan_line(p, cfg, line, sizeof line);
+        return gt_error_setc(GT_ERR_USAGE, "this run would need %s; lower train.batch_size, the "
+                                           "model widths or data.image_size",
+                             line);
+    }
+    double arena = (double)gt_cfg_int(cfg, "train", "arena_mb") * (1 << 20);
+    if (p->step > arena)
+        return gt_error_setc(GT_ERR_USAGE, "%s: one step at batch %ld needs about %s of activations, "
+                                           "more than train.arena_mb = %ld (%s); raise "
+                                           "train.arena_mb or lower train.batch_size",
+                             gt_cfg_where(cfg, "train", "arena_mb"), gt_cfg_int(cfg, "train", "batch_size"),
+                             gt_fmt_bytes(p->step, a, sizeof a), gt_cfg_int(cfg, "train", "arena_mb"),
+                             gt_fmt_bytes(arena, b, sizeof b));
+    return GT_OK;
 }
 
 /* ---- progress ----------------------------------------------------------- */
@@ -390,6 +590,9 @@ static int setup(run *r, const gt_run_opts *o) {
     gt_rng_seed(&init, r->seed);
     r->gan = gt_gan_new(r->cfg, nd, shape + 1, gt_dataset_n_classes(r->ds), &init);
     if (!r->gan) return GT_ERR_USAGE; /* the model's complaint is about the config */
+    double data_bytes = (double)gt_dataset_count(r->ds) * gt_dataset_sample_size(r->ds) *
+                        (gt_dataset_pixels(r->ds) ? 1 : sizeof(float));
+    if ((rc = gt_run_plan(r->cfg, r->gan, data_bytes, &r->plan))) return rc;
     int batch = (int)gt_cfg_int(r->cfg, "train", "batch_size");
     if ((rc = gt_loader_init(&r->ld, r->ds, batch, r->seed, gt_cfg_bool(r->cfg, "data", "shuffle"))))
         return rc;
@@ -500,6 +703,44 @@ static int fail(run *r, int code) {
     return rc;
 }
 
+/* A NaN or Inf stopped the step (the trainer's message names it).  With
+ * train.on_nan = rollback the run goes back to ckpt/last with its learning
+ * rates multiplied by train.rollback_lr_factor (kept in later checkpoints,
+ * so a resumed run keeps them), and log.csv and the event file continue from
+ * that step; at most train.max_rollbacks times.  GT_OK when the run can go
+ * on, else the error to stop with. */
+static int rollback(run *r) {
+    char why[1024], last[PATH_MAX + 64];
+    snprintf(why, sizeof why, "%s", gt_error());
+    path_in(r, last, sizeof last, "ckpt/last");
+    int have_last = gt_path_exists(last);
+    if (strcmp(gt_cfg_str(r->cfg, "train", "on_nan"), "rollback"))
+        return gt_error_set("%s%s (lower optim.lr, or set train.on_nan = rollback)", why,
+                            have_last ? "; ckpt/last is intact" : "");
+    long max = gt_cfg_int(r->cfg, "train", "max_rollbacks");
+    if (r->rollbacks >= max)
+        return gt_error_set("%s; stopped after %d rollback%s (train.max_rollbacks = %ld)%s", why,
+                            r->rollbacks, r->rollbacks == 1 ? "" : "s", max,
+                            have_last ? "; ckpt/last is intact" : "");
+    if (!have_last) return gt_error_set("%s; no checkpoint to roll back to", why);
+    double scale = r->tr.lr_scale * gt_cfg_float(r->cfg, "train", "rollback_lr_factor");
+    int n = r->rollbacks + 1;
+    int rc = load_ckpt(r, last);
+    if (rc) return rc;
+    r->tr.lr_scale = scale;
+    r->rollbacks = n;
+    char p[PATH_MAX + 64];
+    path_in(r, p, sizeof p, "log.csv");
+    gt_csvlog_close(r->csv);
+    r->csv = gt_csvlog_resume(p, r->n_cols, r->cols, r->tr.step);
+    if (!r->csv) return GT_ERR;
+    if (r->tb && (rc = gt_tfevents_session_start(r->tb, r->tr.step))) return rc;
+    gt_log_warn("%s; rollback %d of %ld: back to step %" PRId64
+                " (ckpt/last) with the learning rates x%g",
+                why, n, max, r->tr.step, scale);
+    return GT_OK;
+}
+
 int gt_run_train(const gt_run_opts *o) {
     run r;
     memset(&r, 0, sizeof r);
@@ -521,11 +762,19 @@ int gt_run_train(const gt_run_opts *o) {
                 " steps of batch %d%s",
                 r.dir, gt_dataset_name(r.ds), gt_dataset_count(r.ds), r.gan->arch->name,
                 gt_objective_name(r.tr.obj), r.total, r.tr.batch, o->resume ? "" : "");
+    char mem[512];
+    plan_line(&r.plan, r.cfg, mem, sizeof mem);
+    gt_log_info("gantrain: memory: %s", mem);
     if (o->resume) gt_log_info("gantrain: resuming at step %" PRId64, r.tr.step);
+    /* a rollback needs a checkpoint to go back to, even before ckpt_every */
+    if (!o->resume && !strcmp(gt_cfg_str(r.cfg, "train", "on_nan"), "rollback") && (rc = save_ckpt(&r)))
+        return fail(&r, rc);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    /* a signal in the middle of a checkpoint write must not fail the write */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     stop_signal = 0;
@@ -534,24 +783,34 @@ int gt_run_train(const gt_run_opts *o) {
     r.step_start = r.tr.step;
     gt_stats s = {0};
     double last_progress = 0;
-    while (r.tr.step < r.total && !stop_signal) {
-        if ((rc = gt_trainer_iteration(&r.tr, &s))) return fail(&r, rc);
-        int64_t st = r.tr.step;
-        if (st % log_every == 0 || st == r.total) {
-            if ((rc = log_step(&r, &s))) return fail(&r, rc);
+    for (;;) {
+        while (r.tr.step < r.total && !stop_signal) {
+            rc = gt_trainer_iteration(&r.tr, &s);
+            int64_t st = r.tr.step;
+            if (!rc && (st % log_every == 0 || st == r.total)) rc = log_step(&r, &s);
+            if (!rc && sample_every > 0 && st % sample_every == 0) rc = write_samples(&r);
+            if (!rc && ckpt_every > 0 && st % ckpt_every == 0 && st != r.total) rc = save_ckpt(&r);
+            if (rc && r.tr.diverged && (rc = rollback(&r)) == GT_OK) continue;
+            if (rc) return fail(&r, rc);
+            double t = now();
+            if (!quiet && ((r.tty && t - last_progress > 0.2) || (!r.tty && st % log_every == 0))) {
+                progress(&r, &s, 0);
+                last_progress = t;
+            }
         }
-        if (sample_every > 0 && st % sample_every == 0 && (rc = write_samples(&r))) return fail(&r, rc);
-        if (ckpt_every > 0 && st % ckpt_every == 0 && st != r.total && (rc = save_ckpt(&r)))
-            return fail(&r, rc);
-        double t = now();
-        if (!quiet && ((r.tty && t - last_progress > 0.2) || (!r.tty && st % log_every == 0))) {
-            progress(&r, &s, 0);
-            last_progress = t;
-        }
+        if (!quiet && r.tty && r.tr.step > r.step_start) progress(&r, &s, 1);
+        /* the end (or an interruption): a grid and a checkpoint of where we are */
+        if ((rc = write_samples(&r)) == GT_OK) rc = save_ckpt(&r);
+        if (rc && r.tr.diverged && (rc = rollback(&r)) == GT_OK) continue;
+        if (rc) return fail(&r, rc);
+        break;
     }
-    if (!quiet && r.tty && r.tr.step > r.step_start) progress(&r, &s, 1);
-    /* the end (or an interruption): a grid and a checkpoint of where we are */
-    if ((rc = write_samples(&r)) || (rc = save_ckpt(&r))) return fail(&r, rc);
+    if (gt_log_level() >= GT_LOG_DEBUG) {
+        char a[32], b[32];
+        gt_log_debug("gantrain: step memory: arena peak %s, planned %s",
+                     gt_fmt_bytes((double)gt_arena_peak(gt_ctx_arena(r.tr.ctx)), a, sizeof a),
+                     gt_fmt_bytes(r.plan.step, b, sizeof b));
+    }
     int sig = stop_signal;
     if (sig)
         fprintf(stderr, "gantrain: stopped by %s at step %" PRId64 "; continue with --resume\n",
