@@ -490,6 +490,10 @@ int gt__folder_load(gt_dataset *ds, const gt_data_opts *o) {
         }
     }
     ds->c = oc, ds->h = oh, ds->w = ow, ds->dim = oc * oh * ow;
+    if ((rc = gt__data_fits(root, ds->count, ds->dim))) {
+        listing_free(&L);
+        return rc;
+    }
     char steps[200];
     int k = 0;
     if (p.crop) k += snprintf(steps + k, sizeof steps - (size_t)k, "centre crop %d, ", p.crop);

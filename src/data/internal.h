@@ -57,6 +57,11 @@ struct gt_dataset {
 /* Appends one line to ds->desc. */
 void gt__desc(gt_dataset *ds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* GT_OK when count samples of `bytes` each fit in gt_mem_budget(); else an
+ * error naming `what` (the data path) and the settings to lower.  Called
+ * before the dataset's array is allocated. */
+int gt__data_fits(const char *what, int64_t count, int64_t bytes);
+
 /* "run scripts/fetch-data.sh NAME" or "install ..." hint for a missing dataset. */
 const char *gt__fetch_hint(const gt_data_opts *o);
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gantrain/ckpt.h"
@@ -276,6 +277,22 @@ static void fsync_path(const char *dir) {
     }
 }
 
+/* ckpt/last -> name (in ckpt/), swapped in atomically and made durable. */
+static int point_last(run *r, const char *name) {
+    char link_tmp[PATH_MAX + 64], link[PATH_MAX + 64], dir[PATH_MAX + 8];
+    path_in(r, link_tmp, sizeof link_tmp, "ckpt/.last.tmp");
+    path_in(r, link, sizeof link, "ckpt/last");
+    unlink(link_tmp);
+    if (symlink(name, link_tmp) != 0 || rename(link_tmp, link) != 0) {
+        int e = errno;
+        unlink(link_tmp);
+        return gt_error_set("%s: cannot update the link to the newest checkpoint: %s", link, strerror(e));
+    }
+    path_in(r, dir, sizeof dir, "ckpt");
+    fsync_path(dir); /* the new link survives a power cut too */
+    return GT_OK;
+}
+
 static int save_ckpt(run *r) {
     int prc = check_params(r);
     if (prc) return prc;
@@ -310,19 +327,7 @@ static int save_ckpt(run *r) {
     int rc = gt_ckpt_write(w, path);
     gt_ckpt_writer_free(w);
     if (rc) return rc;
-    /* ckpt/last -> the newest complete checkpoint, swapped in atomically */
-    char link_tmp[PATH_MAX + 64], link[PATH_MAX + 64];
-    path_in(r, link_tmp, sizeof link_tmp, "ckpt/.last.tmp");
-    path_in(r, link, sizeof link, "ckpt/last");
-    unlink(link_tmp);
-    if (symlink(rel + 5, link_tmp) != 0 || rename(link_tmp, link) != 0) {
-        int e = errno;
-        unlink(link_tmp);
-        return gt_error_set("%s: cannot update the link to the newest checkpoint: %s", link, strerror(e));
-    }
-    char dir[PATH_MAX + 8];
-    path_in(r, dir, sizeof dir, "ckpt");
-    fsync_path(dir); /* the new link survives a power cut too */
+    if ((rc = point_last(r, rel + 5))) return rc;
     prune_ckpts(r, (int)gt_cfg_int(r->cfg, "train", "keep_ckpts"));
     return GT_OK;
 }
@@ -371,6 +376,64 @@ static int load_ckpt(run *r, const char *path) {
     r->tr.step = step;
     r->tr.batches = batches;
     gt_ckpt_close(ck);
+    return rc;
+}
+
+static int cmp_desc(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* --resume: continues from the newest checkpoint that loads whole (every
+ * tensor's CRC is checked on loading).  That is ckpt/last, except when a run
+ * stopped between writing a checkpoint and moving the link (a kill, a full
+ * disk): then a newer complete step_*.gtck exists and is used; and when the
+ * newest is damaged: then the next older one is.  Both cases say so, and
+ * ckpt/last is moved to the one used.  A checkpoint of another model or
+ * optimizer is an error at once (exit 2), not a reason to look further. */
+static int resume_newest(run *r) {
+    char dir[PATH_MAX + 8], last[PATH_MAX + 64], target[300] = "";
+    path_in(r, dir, sizeof dir, "ckpt");
+    path_in(r, last, sizeof last, "ckpt/last");
+    ssize_t tl = readlink(last, target, sizeof target - 1);
+    target[tl > 0 ? tl : 0] = 0;
+    DIR *d = opendir(dir);
+    int64_t *steps = NULL;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int64_t st;
+        if (!ckpt_name_step(e->d_name, &st)) continue;
+        if (n == cap) steps = gt_xrealloc(steps, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *steps);
+        steps[n++] = st;
+    }
+    if (d) closedir(d);
+    if (n == 0) {
+        free(steps);
+        return gt_error_set("%s: nothing to resume (no checkpoint yet); run without --resume", last);
+    }
+    qsort(steps, (size_t)n, sizeof *steps, cmp_desc);
+    char first_err[1024] = "", name[64], path[PATH_MAX + 128];
+    int rc = GT_ERR;
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "step_%07" PRId64 ".gtck", steps[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        rc = load_ckpt(r, path);
+        if (rc == GT_ERR_USAGE) break;
+        if (rc == GT_OK) {
+            if (first_err[0])
+                gt_log_warn("%s; resuming from %s, the newest checkpoint that loads", first_err, name);
+            else if (strcmp(target, name))
+                gt_log_warn("%s is newer than ckpt/last (%s) and whole: the run stopped before "
+                            "moving the link; resuming from it",
+                            name, target[0] ? target : "missing");
+            if (strcmp(target, name)) rc = point_last(r, name);
+            break;
+        }
+        if (!first_err[0]) snprintf(first_err, sizeof first_err, "%s", gt_error());
+    }
+    free(steps);
+    if (rc == GT_ERR && first_err[0]) gt_error_set("%s (and no older checkpoint loads either)", first_err);
     return rc;
 }
 
@@ -628,6 +691,12 @@ static void remove_stale_tmp(const char *dir) {
     closedir(d);
 }
 
+/* ckpt/last may be a dangling link (its file removed): it still marks a run */
+static int lstat_exists(const char *p) {
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
 static int open_dir(run *r, int resume) {
     char p[PATH_MAX + 64];
     int rc = gt_mkdirs(r->dir);
@@ -641,10 +710,8 @@ static int open_dir(run *r, int resume) {
     remove_stale_tmp(r->dir);
     path_in(r, p, sizeof p, "ckpt/last");
     if (resume) {
-        if (!gt_path_exists(p))
-            return gt_error_set("%s: nothing to resume (no checkpoint yet); run without --resume", p);
-        if ((rc = load_ckpt(r, p))) return rc;
-    } else if (gt_path_exists(p)) {
+        if ((rc = resume_newest(r))) return rc;
+    } else if (gt_path_exists(p) || lstat_exists(p)) {
         return gt_error_setc(GT_ERR_USAGE, "%s already holds a run; use --resume to continue it or "
                                            "--out DIR for a new one", r->dir);
     }
