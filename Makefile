@@ -12,11 +12,18 @@ OPT     ?= -O3 -march=native
 WARN    := -Wall -Wextra -Werror
 # ISO C mode keeps floating-point contraction off: results do not depend on
 # whether the compiler fused a multiply-add.
+# Open MPI, when installed: data-parallel training under mpirun (the same
+# binary still runs as a single process without it).  MPI=0 builds without.
+MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DGT_MPI $(shell mpicc --showme:compile)
+MPI_LIBS   := $(shell mpicc --showme:link)
+endif
 CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -Iinclude -I$(BLAS_INC) -MMD -MP \
-             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(MPI_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lz) \
-             -fopenmp -lm $(EXTRA_LDFLAGS)
+             $(MPI_LIBS) -fopenmp -lm $(EXTRA_LDFLAGS)
 
 # V=1 shows the full compiler command lines
 Q        := $(if $(V),,@)
@@ -31,7 +38,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 REPLAY_OBJ := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%.o,$(FUZZ_SRC) tests/fuzz/common.c)
 
-.PHONY: all deps test demo asan check clean fixtures help fuzz fuzz-build fuzz-bins fuzz-merge stress
+.PHONY: all deps test demo asan check clean fixtures help bench fuzz fuzz-build fuzz-bins fuzz-merge stress
 all: gantrain
 
 help:
@@ -40,6 +47,7 @@ help:
 	@echo "make demo       install missing packages, build, train a demo model"
 	@echo "make asan       the suite under address + undefined-behaviour sanitizers"
 	@echo "make fixtures   regenerate PyTorch reference fixtures (needs python3-torch)"
+	@echo "make bench      gantrain against PyTorch on every preset (needs python3-torch)"
 	@echo "make fuzz       build the libFuzzer harnesses (clang) and run each for FUZZ_TIME"
 	@echo "                seconds (default 60); FUZZ=npz,ckpt picks harnesses"
 	@echo "make fuzz-merge add the inputs fuzzing found to tests/fuzz/corpus/ (coverage-minimal)"
@@ -119,6 +127,13 @@ demo: deps
 
 fixtures:
 	/usr/bin/python3 scripts/make-fixtures.py
+	/usr/bin/python3 scripts/make-model-fixtures.py
+	/usr/bin/python3 scripts/make-metric-fixtures.py
+	/usr/bin/python3 scripts/make-inception-fixtures.py
+
+# gantrain and PyTorch side by side (needs python3-torch for the second column)
+bench: gantrain
+	@scripts/bench.sh
 
 # ---- fuzzing -------------------------------------------------------------
 # The library is rebuilt with clang's coverage instrumentation and ASan +

@@ -161,3 +161,45 @@ GT_TEST(conv_transpose_naive) {
     CHECKF(e <= 1e-5, "conv_transpose2d forward error %.3g", e);
     gt_ctx_free(c);
 }
+
+/* Winograd F(2x2, 3x3) (3x3 stride 1, 16+ channels) against the naive
+ * convolution: forward, input and weight gradients; odd sizes, every
+ * padding it takes, batch 1 and 7, several sample chunks. */
+GT_TEST(conv_winograd_vs_naive) {
+    check_shape(1, 16, 7, 5, 16, 3, 3, 1, 1);
+    if (gt_test_failed()) return;
+    check_shape(7, 17, 6, 9, 20, 3, 3, 1, 0);
+    if (gt_test_failed()) return;
+    check_shape(3, 16, 5, 5, 18, 3, 3, 1, 2);
+    if (gt_test_failed()) return;
+    check_shape(2, 32, 8, 8, 16, 3, 3, 1, 1);
+}
+
+/* The Winograd and im2col paths agree on a DCGAN-sized layer. */
+GT_TEST(conv_winograd_vs_im2col) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 77);
+    gt_tensor *x = gt_new(c, 4, (int[]){5, 32, 16, 16}), *w = gt_new(c, 4, (int[]){24, 32, 3, 3});
+    gt_rng_fill_normal(&r, x->data, x->n, 0, 1);
+    gt_rng_fill_normal(&r, w->data, w->n, 0, 0.1f);
+    gt_requires_grad(x);
+    gt_requires_grad(w);
+    gt_tensor *outs[2][3];
+    for (int k = 0; k < 2; k++) {
+        gt_conv_set_winograd(k);
+        gt_tensor *y = gt_conv2d(c, x, w, NULL, (gt_conv_geom){1, 1, 1, 1}), *g[2];
+        gt_tensor *gy = gt_full(c, 4, y->shape, 0.5f);
+        for (int64_t i = 0; i < gy->n; i++) gy->data[i] = (float)((i * 7919) % 13) - 6.0f;
+        gt_tensor *want[2] = {x, w};
+        CHECK(gt_grad(c, y, gy, 2, want, g, 0) == 0);
+        outs[k][0] = y;
+        outs[k][1] = g[0];
+        outs[k][2] = g[1];
+    }
+    gt_conv_set_winograd(1);
+    CHECK_TENSOR(outs[1][0], outs[0][0], 2e-6, "forward");
+    CHECK_TENSOR(outs[1][1], outs[0][1], 2e-6, "input gradient");
+    CHECK_TENSOR(outs[1][2], outs[0][2], 2e-6, "weight gradient");
+    gt_ctx_free(c);
+}

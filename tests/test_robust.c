@@ -187,26 +187,27 @@ GT_TEST(robust_model_too_big_refused_before_allocation) {
     gt_config_free(cfg);
 }
 
-/* batches of n floats in [-1, 1) and labels 0..9 */
+/* samples of n floats in [-1, 1) and labels 0..9 */
 typedef struct synth {
     gt_rng rng;
     int64_t n;
-    int batch;
 } synth;
 
-static int synth_batch(void *ud, float *x, float *labels) {
+static int synth_batch(void *ud, int off, int count, float *x, float *labels) {
     synth *s = ud;
-    gt_rng_fill_uniform(&s->rng, x, s->n, -1.0f, 1.0f);
-    for (int i = 0; labels && i < s->batch; i++) labels[i] = (float)(i % 10);
+    (void)off;
+    gt_rng_fill_uniform(&s->rng, x, s->n * count, -1.0f, 1.0f);
+    for (int i = 0; labels && i < count; i++) labels[i] = (float)(i % 10);
     return GT_OK;
 }
 
 static synth synth_for(const gt_config *cfg, const gt_gan *m) {
-    synth s = {.batch = (int)gt_cfg_int(cfg, "train", "batch_size")};
+    (void)cfg;
+    synth s;
     int shape[4];
-    int nd = gt_gan_batch_shape(m, s.batch, shape);
+    int nd = gt_gan_batch_shape(m, 1, shape);
     s.n = 1;
-    for (int i = 0; i < nd; i++) s.n *= shape[i];
+    for (int i = 1; i < nd; i++) s.n *= shape[i];
     gt_rng_seed(&s.rng, 7);
     return s;
 }

@@ -14,6 +14,7 @@
 
 #include "im2col.h"
 #include "internal.h"
+#include "winograd.h"
 
 /* Workspace per chunk, in floats: col plus the [OC, nb*OHW] staging matrix. */
 static size_t conv_ws_limit = (size_t)4 << 20;
@@ -127,6 +128,18 @@ static void conv_fwd(gt_ctx *c, const float *x, int N, const gt_conv_dims *d, co
         conv_fwd_direct(x, N, d, w, OC, y);
         return;
     }
+    if (gt_winograd_applies(d, OC)) {
+        gt_winograd_fwd(c, x, N, d, w, OC, y);
+        return;
+    }
+    if (d->KH == 1 && d->KW == 1 && d->sh == 1 && d->sw == 1 && d->ph == 0 && d->pw == 0) {
+        /* 1x1: each sample's [C, HW] plane is already the GEMM operand */
+        const int64_t hw = (int64_t)d->H * d->W;
+        for (int n = 0; n < N; n++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, (int)hw, d->C, 1.0f, w, d->C,
+                        x + n * d->C * hw, (int)hw, 0.0f, y + n * OC * hw, (int)hw);
+        return;
+    }
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;
     const int64_t xs = (int64_t)d->C * d->H * d->W, ys = OC * ohw;
     int nb = chunk_samples(d, OC, N);
@@ -184,6 +197,18 @@ static void conv_bwd_weight(gt_ctx *c, const float *x, const float *dy, int N,
                             const gt_conv_dims *d, int OC, float *dw) {
     if (OC <= DIRECT_MAX_OC || (int64_t)d->C * d->KH * d->KW <= DIRECT_MAX_K) {
         conv_wgrad_direct(x, dy, N, d, OC, dw);
+        return;
+    }
+    if (gt_winograd_applies(d, OC)) {
+        gt_winograd_wgrad(c, x, dy, N, d, OC, dw);
+        return;
+    }
+    if (d->KH == 1 && d->KW == 1 && d->sh == 1 && d->sw == 1 && d->ph == 0 && d->pw == 0) {
+        const int64_t hw = (int64_t)d->H * d->W;
+        if (N == 0) memset(dw, 0, sizeof(float) * (size_t)OC * (size_t)d->C);
+        for (int n = 0; n < N; n++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, d->C, (int)hw, 1.0f,
+                        dy + n * OC * hw, (int)hw, x + n * d->C * hw, (int)hw, n ? 1.0f : 0.0f, dw, d->C);
         return;
     }
     const int64_t ohw = (int64_t)d->OH * d->OW, K = (int64_t)d->C * d->KH * d->KW;

@@ -21,6 +21,7 @@
 #include "gantrain/ckpt.h"
 #include "gantrain/csvlog.h"
 #include "gantrain/data.h"
+#include "gantrain/dist.h"
 #include "gantrain/error.h"
 #include "gantrain/fileio.h"
 #include "gantrain/image.h"
@@ -67,6 +68,7 @@ typedef struct run {
     double t_start;
     int64_t step_start;
     int tty;
+    int writer;             /* rank 0 of a data-parallel run (or the only process) writes */
     char last_sample[PATH_MAX + 64];
     int rollbacks;          /* done so far in this run (kept in checkpoints) */
     gt_mem_plan plan;
@@ -78,8 +80,8 @@ static double now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int loader_batch(void *ud, float *x, float *labels) {
-    gt_loader_next(ud, x, labels, NULL);
+static int loader_batch(void *ud, int off, int count, float *x, float *labels) {
+    gt_loader_next_slice(ud, off, count, x, labels, NULL);
     return GT_OK;
 }
 
@@ -169,6 +171,7 @@ static void make_fixed(run *r) {
 }
 
 static int write_samples(run *r) {
+    if (!r->writer) return GT_OK;
     gt_ctx *c = r->tr.ctx;
     int old = gt_set_grad_enabled(c, 0);
     gt_tensor *z = gt_from_data(c, r->fixed_z, 2, (int[]){r->n_fixed, r->gan->z_dim});
@@ -294,8 +297,11 @@ static int point_last(run *r, const char *name) {
 }
 
 static int save_ckpt(run *r) {
+    /* every rank checks: the parameters are the same on all of them, so
+     * all see a divergence together */
     int prc = check_params(r);
     if (prc) return prc;
+    if (!r->writer) return GT_OK;
     char *cfg_text = gt_config_to_ini(r->cfg);
     gt_ckpt_writer *w = gt_ckpt_writer_new(cfg_text);
     free(cfg_text);
@@ -421,6 +427,7 @@ static int resume_newest(run *r) {
         rc = load_ckpt(r, path);
         if (rc == GT_ERR_USAGE) break;
         if (rc == GT_OK) {
+            if (!r->writer) break; /* rank 0 says so and moves the link */
             if (first_err[0])
                 gt_log_warn("%s; resuming from %s, the newest checkpoint that loads", first_err, name);
             else if (strcmp(target, name))
@@ -699,6 +706,13 @@ static int lstat_exists(const char *p) {
 
 static int open_dir(run *r, int resume) {
     char p[PATH_MAX + 64];
+    if (!r->writer) {
+        /* the other ranks of a data-parallel run only read the checkpoint */
+        path_in(r, p, sizeof p, "ckpt/last");
+        if (!resume) return GT_OK;
+        /* the same choice as rank 0's, from the same directory */
+        return resume_newest(r);
+    }
     int rc = gt_mkdirs(r->dir);
     path_in(r, p, sizeof p, "samples");
     if (!rc) rc = gt_mkdirs(p);
@@ -733,6 +747,7 @@ static int open_dir(run *r, int resume) {
 }
 
 static int log_step(run *r, const gt_stats *s) {
+    if (!r->writer) return GT_OK;
     double v[16];
     float fv[16];
     const char *tags[16];
@@ -765,6 +780,8 @@ static void free_run(run *r) {
 
 static int fail(run *r, int code) {
     int rc = code == GT_ERR_USAGE ? 2 : 1;
+    /* one rank failing ends every rank, with that rank's message */
+    if (gt_dist_size() > 1) gt_dist_abort(rc, gt_error());
     fprintf(stderr, "%sgantrain: %s\n", r->tty ? "\n" : "", gt_error());
     free_run(r);
     return rc;
@@ -796,6 +813,7 @@ static int rollback(run *r) {
     if (rc) return rc;
     r->tr.lr_scale = scale;
     r->rollbacks = n;
+    if (!r->writer) return GT_OK;
     char p[PATH_MAX + 64];
     path_in(r, p, sizeof p, "log.csv");
     gt_csvlog_close(r->csv);
@@ -813,26 +831,33 @@ int gt_run_train(const gt_run_opts *o) {
     memset(&r, 0, sizeof r);
     r.cfg = gt_config_new();
     r.tty = isatty(2);
+    r.writer = gt_dist_rank() == 0;
     const char *pm = NULL;
     int rc = setup(&r, o);
     if (rc) return fail(&r, rc);
     pm = gt_cfg_str(r.cfg, "train", "progress");
     if (!strcmp(pm, "bar")) r.tty = 1;
     if (!strcmp(pm, "lines")) r.tty = 0;
-    int quiet = !strcmp(pm, "none");
+    int quiet = !strcmp(pm, "none") || !r.writer;
     if ((rc = open_dir(&r, o->resume))) return fail(&r, rc);
 
     long log_every = gt_cfg_int(r.cfg, "train", "log_every");
     long sample_every = gt_cfg_int(r.cfg, "train", "sample_every");
     long ckpt_every = gt_cfg_int(r.cfg, "train", "ckpt_every");
-    gt_log_info("gantrain: run %s: %s (%" PRId64 " samples), arch %s, objective %s, %" PRId64
+    if (r.writer)
+        gt_log_info("gantrain: run %s: %s (%" PRId64 " samples), arch %s, objective %s, %" PRId64
                 " steps of batch %d%s",
                 r.dir, gt_dataset_name(r.ds), gt_dataset_count(r.ds), r.gan->arch->name,
                 gt_objective_name(r.tr.obj), r.total, r.tr.batch, o->resume ? "" : "");
-    char mem[512];
-    plan_line(&r.plan, r.cfg, mem, sizeof mem);
-    gt_log_info("gantrain: memory: %s", mem);
-    if (o->resume) gt_log_info("gantrain: resuming at step %" PRId64, r.tr.step);
+    if (r.writer) {
+        char mem[512];
+        plan_line(&r.plan, r.cfg, mem, sizeof mem);
+        gt_log_info("gantrain: memory: %s", mem);
+    }
+    if (o->resume && r.writer) gt_log_info("gantrain: resuming at step %" PRId64, r.tr.step);
+    if (gt_dist_size() > 1 && r.writer)
+        gt_log_info("gantrain: data parallel over %d ranks, %d samples each per batch of %d%s", gt_dist_size(),
+                    r.tr.local, r.tr.batch, gt_cfg_bool(r.cfg, "model", "bn_sync") ? ", batch norm synchronised" : "");
     /* a rollback needs a checkpoint to go back to, even before ckpt_every */
     if (!o->resume && !strcmp(gt_cfg_str(r.cfg, "train", "on_nan"), "rollback") && (rc = save_ckpt(&r)))
         return fail(&r, rc);
@@ -850,8 +875,9 @@ int gt_run_train(const gt_run_opts *o) {
     r.step_start = r.tr.step;
     gt_stats s = {0};
     double last_progress = 0;
+    int stop = 0;
     for (;;) {
-        while (r.tr.step < r.total && !stop_signal) {
+        while (r.tr.step < r.total && !stop) {
             rc = gt_trainer_iteration(&r.tr, &s);
             int64_t st = r.tr.step;
             if (!rc && (st % log_every == 0 || st == r.total)) rc = log_step(&r, &s);
@@ -864,6 +890,8 @@ int gt_run_train(const gt_run_opts *o) {
                 progress(&r, &s, 0);
                 last_progress = t;
             }
+            /* every rank stops at the same step when any was signalled */
+            stop = gt_dist_max_i(stop_signal != 0);
         }
         if (!quiet && r.tty && r.tr.step > r.step_start) progress(&r, &s, 1);
         /* the end (or an interruption): a grid and a checkpoint of where we are */
@@ -872,7 +900,7 @@ int gt_run_train(const gt_run_opts *o) {
         if (rc) return fail(&r, rc);
         break;
     }
-    if (gt_log_level() >= GT_LOG_DEBUG) {
+    if (gt_log_level() >= GT_LOG_DEBUG && r.writer) {
         char a[32], b[32];
         gt_log_debug("gantrain: step memory: arena peak %s, planned %s",
                      gt_fmt_bytes((double)gt_arena_peak(gt_ctx_arena(r.tr.ctx)), a, sizeof a),
@@ -882,8 +910,10 @@ int gt_run_train(const gt_run_opts *o) {
     if (sig)
         fprintf(stderr, "gantrain: stopped by %s at step %" PRId64 "; continue with --resume\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", r.tr.step);
-    printf("samples: %s\n", r.last_sample);
-    printf("run directory: %s (log.csv, samples/, ckpt/last)\n", r.dir);
+    if (r.writer) {
+        printf("samples: %s\n", r.last_sample);
+        printf("run directory: %s (log.csv, samples/, ckpt/last)\n", r.dir);
+    }
     free_run(&r);
     return sig ? 128 + sig : 0;
 }
