@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ typedef struct run {
     int writer;             /* rank 0 of a data-parallel run (or the only process) writes */
     char last_sample[PATH_MAX + 64];
     int rollbacks;          /* done so far in this run (kept in checkpoints) */
+    int lock_fd;            /* the run directory's .lock, held while training (-1: none) */
     gt_mem_plan plan;
 } run;
 
@@ -704,6 +706,33 @@ static int lstat_exists(const char *p) {
     return lstat(p, &st) == 0;
 }
 
+/* One gantrain per run directory: a second one (a --resume typed while the
+ * first still runs) would append to the same log and delete the first's
+ * temporary files as stale.  flock is released by the kernel however the
+ * holder ends, kill -9 included, so a stale lock cannot block a resume. */
+static int lock_dir(run *r) {
+    char p[PATH_MAX + 64];
+    path_in(r, p, sizeof p, ".lock");
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return gt_error_set("cannot create %s: %s", p, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = read(fd, pid, sizeof pid - 1);
+        pid[n > 0 ? n : 0] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return gt_error_set("%s is in use by another gantrain (pid %s); wait for it to end or "
+                                "stop it first",
+                                r->dir, pid[0] ? pid : "?");
+        return gt_error_set("cannot lock %s: %s", p, strerror(e));
+    }
+    if (ftruncate(fd, 0) == 0) dprintf(fd, "%ld\n", (long)getpid());
+    r->lock_fd = fd;
+    return GT_OK;
+}
+
 static int open_dir(run *r, int resume) {
     char p[PATH_MAX + 64];
     if (!r->writer) {
@@ -714,6 +743,7 @@ static int open_dir(run *r, int resume) {
         return resume_newest(r);
     }
     int rc = gt_mkdirs(r->dir);
+    if (!rc) rc = lock_dir(r); /* before anything in it is touched */
     path_in(r, p, sizeof p, "samples");
     if (!rc) rc = gt_mkdirs(p);
     if (!rc) remove_stale_tmp(p);
@@ -767,6 +797,7 @@ static int log_step(run *r, const gt_stats *s) {
 }
 
 static void free_run(run *r) {
+    if (r->lock_fd >= 0) close(r->lock_fd);
     gt_csvlog_close(r->csv);
     gt_tfevents_close(r->tb);
     if (r->gan) gt_trainer_free(&r->tr);
@@ -830,6 +861,7 @@ int gt_run_train(const gt_run_opts *o) {
     run r;
     memset(&r, 0, sizeof r);
     r.cfg = gt_config_new();
+    r.lock_fd = -1;
     r.tty = isatty(2);
     r.writer = gt_dist_rank() == 0;
     const char *pm = NULL;

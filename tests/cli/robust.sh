@@ -128,6 +128,8 @@ start_run() {
 }
 for sig in INT TERM; do
     start_run rs_$sig
+    # a second gantrain on the same directory (a --resume typed too early)
+    expect "robust_sig${sig}_dir_locked" 1 "rs_$sig is in use by another gantrain \(pid $pid\)" -- "$G" train rs.ini --out rs_$sig --resume
     kill -$sig $pid
     wait $pid
     rc=$?
