@@ -5,8 +5,8 @@
 #include "gantrain/run.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -242,8 +242,7 @@ static void prune_ckpts(const run *r, int keep) {
     }
 }
 
-/* The first tensor of p (or of the optimizer state o) holding a NaN or an
- * Inf, or NULL. */
+/* The first tensor of p holding a NaN or an Inf, or NULL. */
 static const char *nonfinite_param(const gt_params *p) {
     for (int i = 0; i < p->n; i++)
         for (int64_t k = 0; k < p->t[i]->n; k++)

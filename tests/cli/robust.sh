@@ -214,6 +214,11 @@ expect robust_nan_rollback_factor_kept 0 "lr_scale +0.01" -- "$G" info rn_rb/ckp
 expect robust_nan_rollback_resumed_keeps_factor 0 "" -- "$G" train rn.ini --out rn_rb --resume --steps 14 --set train.on_nan=rollback --set train.rollback_lr_factor=0.01
 expect robust_nan_rollback_resumed_lr 0 "^14,.*,0.005,0.005$" -- tail -n 1 rn_rb/log.csv
 expect robust_nan_rollback_gives_up 1 "training diverged at step 6: .*; stopped after 2 rollbacks \(train.max_rollbacks = 2\); ckpt/last is intact$" -- "$G" train rn.ini --out rn_up --set train.on_nan=rollback --set train.rollback_lr_factor=1 --set train.max_rollbacks=2
+# Adam without epsilon turns the critic's exactly-zero bias gradient into
+# NaN weights while the step's losses (computed before the update) are
+# finite: the checkpoint after it must not be written
+expect robust_nan_in_weights_no_checkpoint 1 "training diverged by step 1: d\.[a-z0-9.]+ holds a NaN or Inf \(the losses were still finite\); no checkpoint written" -- "$G" train rn.ini --out rn_w --set optim.optimizer=adam --set optim.lr=0.001 --set optim.eps=0 --set train.ckpt_every=1 --set train.n_critic=1
+ok robust_nan_in_weights_nothing_written [ ! -e rn_w/ckpt/step_0000001.gtck ]
 expect robust_nan_rollback_before_first_ckpt 0 "rollback 1 of 3: back to step 0" -- "$G" train rn.ini --out rn_zero --set train.on_nan=rollback --set train.ckpt_every=0 --set train.rollback_lr_factor=0.01
 
 # ---- absurd configs ---------------------------------------------------------
