@@ -138,6 +138,14 @@ GT_TEST(robust_csvlog_full_disk_one_error) {
     CHECKF(rows >= 3 && rows < 20, "%d rows written", rows);
 }
 
+GT_TEST(robust_read_file_refuses_devices) {
+    char *d = NULL;
+    size_t n;
+    CHECK(gt_read_file("/dev/zero", &d, &n) == GT_ERR);
+    CHECKF(strstr(gt_error(), "/dev/zero: it is a device, not a file"), "%s", gt_error());
+    CHECK(d == NULL);
+}
+
 GT_TEST(robust_error_messages_stay_one_line) {
     gt_error_set("%s: member '%s' is bad", "x.npz", "evil\nname\033[2J");
     CHECKF(!strchr(gt_error(), '\n') && !strchr(gt_error(), '\033'), "%s", gt_error());

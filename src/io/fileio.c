@@ -88,6 +88,11 @@ int gt_write_file_atomic(const char *path, const void *data, size_t len) {
 int gt_read_file(const char *path, char **data, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return gt_error_set("cannot read %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        fclose(f); /* /dev/zero would be read for ever */
+        return gt_error_set("cannot read %s: it is a device, not a file", path);
+    }
     size_t cap = 1 << 16, n = 0;
     char *buf = gt_xmalloc(cap + 1);
     for (;;) {

@@ -235,5 +235,7 @@ expect robust_absurd_arena 2 "one step at batch 64 needs about .* of activations
 expect robust_absurd_batch_one_bn 2 "train.batch_size = 1, but model.arch = mlp has batch norm" -- "$G" train ab.ini --out ab --set train.batch_size=1
 expect robust_absurd_width_overflow 2 "model.g_width = 65536 with 1024x1024 images makes layers of more than 2\^31 values" -- "$G" train ab.ini --out ab --set model.preset=dcgan --set data.image_size=1024 --set model.g_width=65536
 ok robust_absurd_nothing_written [ ! -e ab/ckpt/last ]
+# an endless config ends in an error, not a hang
+expect robust_endless_config 2 "^gantrain: /dev/zero: more than 100000 lines; is it a config file\?$" -- "$G" train /dev/zero --out ab
 
 cd "$T" && rm -rf "$RB"
