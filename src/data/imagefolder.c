@@ -235,7 +235,9 @@ int gt__image_decode(const uint8_t *buf, size_t len, const char *path, const gt_
                      int *oh, int *ow, uint8_t *dst, float **scratch, size_t *scap) {
     if (len == 0) return gt_error_set("%s: empty file (0 bytes); delete or replace it", path);
     if (len > (size_t)INT_MAX) return gt_error_set("%s: %zu bytes is too large for an image", path, len);
-    if (len >= 2 && buf[0] == 0xff && buf[1] == 0xd8 && !jpeg_dht_ok(buf, len))
+    /* stb takes any file that starts with 0xFF for a JPEG (fill bytes may
+     * come before the start-of-image marker) */
+    if (buf[0] == 0xff && !jpeg_dht_ok(buf, len))
         return gt_error_set("%s: cannot decode image (corrupt JPEG: a Huffman table with more than "
                             "256 codes); delete or replace it", path);
     int w, h, comp;
