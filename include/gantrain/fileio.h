@@ -27,6 +27,19 @@ int gt_read_file(const char *path, char **data, size_t *len);
 /* mkdir -p; GT_OK or GT_ERR with the message set. */
 int gt_mkdirs(const char *path);
 int gt_path_exists(const char *path);
+/* fflush + fsync of a stream opened for writing; 0 or -1 with errno. */
+int gt_fsync(FILE *f);
+
+/* Fault injection for the full-disk tests (tests/cli/robust.sh,
+ * tests/stress/): every stream gantrain writes a file through passes
+ * gt_fault_wrap(stream, path) once it is open.  When the environment has
+ * GT_FAULT_WRITE=PATTERN:BYTES[,PATTERN:BYTES...] and path contains
+ * PATTERN, the stream accepts BYTES bytes and then fails every write with
+ * ENOSPC, as a full disk does; with PATTERN:BYTES:kill the process kills
+ * itself with SIGKILL there instead (a kill -9 at an exact byte of a
+ * checkpoint).  Otherwise (always, outside tests) the stream is returned as
+ * it is.  NULL passes through. */
+FILE *gt_fault_wrap(FILE *f, const char *path);
 int gt_is_dir(const char *path);
 
 #endif

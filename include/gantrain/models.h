@@ -63,6 +63,15 @@ const char *gt_preset_describe(const char *preset);
 gt_gan *gt_gan_new(const gt_config *cfg, int data_ndim, const int *data_shape, int n_classes,
                    gt_rng *rng);
 void gt_gan_free(gt_gan *m);
+/* gt_gan_new in two halves, so a caller can size a model before it exists:
+ * declare builds the layer table without allocating parameters (NULL with
+ * a config error when the shapes are impossible); seal allocates and
+ * initialises them.  gt_gan_new also refuses (config error) a model whose
+ * parameters and gradients exceed gt_mem_budget(). */
+gt_gan *gt_gan_declare(const gt_config *cfg, int data_ndim, const int *data_shape, int n_classes);
+void gt_gan_seal(gt_gan *m, gt_rng *rng);
+/* Bytes of G's and D's values, buffers and gradients (known once declared). */
+int64_t gt_gan_param_bytes(const gt_gan *m);
 gt_tensor *gt_gan_generate(gt_ctx *c, gt_gan *m, gt_tensor *z, gt_tensor *labels, gt_mode mode);
 gt_tensor *gt_gan_discriminate(gt_ctx *c, gt_gan *m, gt_tensor *x, gt_tensor *labels, gt_mode mode);
 /* Draws z [n, z_dim] from the model's noise distribution. */

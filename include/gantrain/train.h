@@ -69,6 +69,8 @@ typedef struct gt_trainer {
     float clip, gp_lambda, gamma, lambda_k;
     double kt;              /* began's k_t */
     double lr_g0, lr_d0;    /* base learning rates */
+    double lr_scale;        /* 1, times train.rollback_lr_factor per rollback */
+    int diverged;           /* the last iteration stopped on a NaN/Inf loss */
     int64_t step;           /* generator updates done */
     int64_t batches;        /* real batches consumed */
     gt_batch_fn next_batch;
@@ -81,10 +83,13 @@ typedef struct gt_trainer {
 int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t seed,
                     gt_batch_fn next_batch, void *batch_ud);
 void gt_trainer_free(gt_trainer *t);
-/* The learning rates of a given step (train.lr_update_step schedule). */
+/* The learning rates of a given step (train.lr_update_step schedule),
+ * times lr_scale. */
 void gt_trainer_lrs(const gt_trainer *t, int64_t step, double *g_lr, double *d_lr);
 /* One generator update with its critic updates.  GT_ERR with a message on a
- * NaN/Inf loss (naming the step and the figures) or a failed batch. */
+ * NaN/Inf loss (naming the step and the figures; t->diverged is then set)
+ * or a failed batch.  After a divergence the parameters are unusable until
+ * a checkpoint is loaded again. */
 int gt_trainer_iteration(gt_trainer *t, gt_stats *st);
 
 #endif

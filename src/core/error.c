@@ -7,7 +7,18 @@
 
 static _Thread_local char err_buf[1024];
 
-static void vset(const char *fmt, va_list ap) { vsnprintf(err_buf, sizeof err_buf, fmt, ap); }
+/* Messages quote names read from files (archive members, tensor names,
+ * config values): control characters in them would break the one-line
+ * message or drive the terminal, so they are shown as '?'. */
+static void one_line(char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
+static void vset(const char *fmt, va_list ap) {
+    vsnprintf(err_buf, sizeof err_buf, fmt, ap);
+    one_line(err_buf);
+}
 
 int gt_error_set(const char *fmt, ...) {
     va_list ap;
@@ -35,6 +46,7 @@ void gt_error_prefix(const char *fmt, ...) {
     /* a message too long for the buffer is cut, which is acceptable */
     if (snprintf(err_buf, sizeof err_buf, "%s: %s", pre, old) >= (int)sizeof err_buf)
         err_buf[sizeof err_buf - 1] = 0;
+    one_line(err_buf);
 }
 
 const char *gt_error(void) { return err_buf[0] ? err_buf : "unknown error"; }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gantrain/error.h"
+#include "gantrain/sysmem.h"
 #include "gantrain/threads.h"
 #include "internal.h"
 
@@ -29,6 +30,16 @@ void gt__desc(gt_dataset *ds, const char *fmt, ...) {
     ds->desc_len += (size_t)n;
     ds->desc[ds->desc_len++] = '\n';
     ds->desc[ds->desc_len] = 0;
+}
+
+int gt__data_fits(const char *what, int64_t count, int64_t bytes) {
+    double need = (double)count * (double)bytes, have = (double)gt_mem_budget();
+    if (need <= have) return GT_OK;
+    char a[32], b[32];
+    return gt_error_set("%s: %lld samples of %lld bytes would take %s in memory, more than the %s "
+                        "of %s; lower data.image_size or set data.limit",
+                        what, (long long)count, (long long)bytes, gt_fmt_bytes(need, a, sizeof a),
+                        gt_fmt_bytes(have, b, sizeof b), gt_mem_budget_source());
 }
 
 const char *gt__fetch_hint(const gt_data_opts *o) {

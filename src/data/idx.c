@@ -14,6 +14,7 @@
 
 #include "gantrain/error.h"
 #include "gantrain/fileio.h"
+#include "gantrain/sysmem.h"
 #include "internal.h"
 
 /* ---- a byte source: a raw file or a gzip stream ----------------------- */
@@ -26,6 +27,7 @@ typedef struct src {
     unsigned char *in;
     size_t in_cap;
     int64_t produced; /* data bytes delivered so far */
+    int64_t file_size;
 } src;
 
 #define IN_CHUNK (1u << 20)
@@ -35,6 +37,8 @@ static int src_open(src *s, const char *path) {
     s->path = path;
     s->f = fopen(path, "rb");
     if (!s->f) return gt_error_set("%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    s->file_size = fstat(fileno(s->f), &st) == 0 ? (int64_t)st.st_size : -1;
     int c0 = getc(s->f), c1 = getc(s->f);
     rewind(s->f);
     if (c0 == 0x1f && c1 == 0x8b) {
@@ -143,7 +147,36 @@ int gt__idx_read(const char *path, int want_ndim, int64_t *dims, uint8_t **data,
             rc = gt_error_set("%s: implausible IDX dimension %lld in the header; not an IDX file "
                               "of images?",
                               path, (long long)dims[d]);
-        total *= dims[d];
+        else
+            total *= dims[d]; /* at most 1e8 * 4096 * 4096: no overflow */
+    }
+    /* the header alone must not make us allocate: a raw file cannot hold
+     * more than its size, and deflate expands at most 1032:1 */
+    int64_t hdr_len = 4 + 4 * (int64_t)want_ndim;
+    int64_t most = s.file_size < 0 ? INT64_MAX
+                   : s.gz          ? s.file_size * 1032
+                                   : (s.file_size > hdr_len ? s.file_size - hdr_len : 0);
+    if (!rc && total > most) {
+        char what[64];
+        if (want_ndim == 1)
+            snprintf(what, sizeof what, "%lld labels", (long long)dims[0]);
+        else
+            snprintf(what, sizeof what, "%lld images of %lldx%lld", (long long)dims[0],
+                     (long long)dims[2], (long long)dims[1]); /* width x height */
+        if (s.gz)
+            rc = gt_error_set("%s: truncated: the header promises %s (%lld bytes of data), more than "
+                              "a gzip file of %lld bytes can hold; download it again",
+                              path, what, (long long)total, (long long)s.file_size);
+        else
+            rc = gt_error_set("%s: truncated: the header promises %s (%lld bytes of data) but the "
+                              "file holds %lld; download it again",
+                              path, what, (long long)total, (long long)most);
+    }
+    if (!rc && (uint64_t)total > gt_mem_budget()) {
+        char b1[32], b2[32];
+        rc = gt_error_set("%s: the header promises %s of data, more than the %s of %s", path,
+                          gt_fmt_bytes((double)total, b1, sizeof b1), gt_fmt_bytes((double)gt_mem_budget(), b2, sizeof b2),
+                          gt_mem_budget_source());
     }
     if (!rc) {
         *data = gt_xmalloc(total ? (size_t)total : 1);

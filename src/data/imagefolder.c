@@ -199,41 +199,57 @@ typedef struct decoder {
     size_t scap;
 } decoder;
 
-/* Decodes root/rel through p into dst; checks it comes out oc x oh x ow
- * (when oh > 0) or reports its geometry (when oh == 0). */
-static int decode_one(decoder *dc, const char *root, const char *rel, const gt_prep *p, int *oc,
-                      int *oh, int *ow, uint8_t *dst) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) return gt_error_set("%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        fclose(f);
-        return gt_error_set("%s: cannot stat: %s", path, strerror(errno));
+/* Images larger than this many pixels (8192x8192) are refused before
+ * decoding: stb allocates width x height x channels bytes for whatever size
+ * a header claims, up to 2^24 x 2^24, before it finds the data missing. */
+#define MAX_PIXELS ((int64_t)1 << 26)
+
+/* stb_image 2.27 (Debian bookworm's libstb) writes past its Huffman tables
+ * when a JPEG's DHT segment declares more than 256 codes (fixed upstream in
+ * 2.28; found by tests/fuzz/fuzz_image.c).  Such files are refused before
+ * stb sees them.  stb reads a DHT segment wherever it meets the bytes
+ * FF C4, so every occurrence is checked the way stb would read it (bytes
+ * past the end read as 0, as stb's do). */
+static int jpeg_dht_ok(const uint8_t *b, size_t n) {
+#define AT(k) ((k) < n ? b[k] : 0)
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (b[i] != 0xff || b[i + 1] != 0xc4) continue;
+        size_t p = i + 2;
+        long left = (long)(AT(p) << 8 | AT(p + 1)) - 2;
+        p += 2;
+        while (left > 0) {
+            int q = AT(p);
+            if (q >> 4 > 1 || (q & 15) > 3) break; /* stb stops at this header */
+            int total = 0;
+            for (size_t k = 0; k < 16; k++) total += AT(p + 1 + k);
+            if (total > 256) return 0;
+            p += 17 + (size_t)total;
+            left -= 17 + total;
+        }
     }
-    size_t len = (size_t)st.st_size;
-    if (len == 0) {
-        fclose(f);
-        return gt_error_set("%s: empty file (0 bytes); delete or replace it", path);
-    }
-    if (len > (size_t)INT_MAX) {
-        fclose(f);
-        return gt_error_set("%s: %zu bytes is too large for an image", path, len);
-    }
-    if (len > dc->cap) {
-        dc->cap = len * 2;
-        dc->buf = gt_xrealloc(dc->buf, dc->cap);
-    }
-    size_t got = fread(dc->buf, 1, len, f);
-    fclose(f);
-    if (got != len) return gt_error_set("%s: read error (%zu of %zu bytes)", path, got, len);
+    return 1;
+#undef AT
+}
+
+int gt__image_decode(const uint8_t *buf, size_t len, const char *path, const gt_prep *p, int *oc,
+                     int *oh, int *ow, uint8_t *dst, float **scratch, size_t *scap) {
+    if (len == 0) return gt_error_set("%s: empty file (0 bytes); delete or replace it", path);
+    if (len > (size_t)INT_MAX) return gt_error_set("%s: %zu bytes is too large for an image", path, len);
+    /* stb takes any file that starts with 0xFF for a JPEG (fill bytes may
+     * come before the start-of-image marker) */
+    if (buf[0] == 0xff && !jpeg_dht_ok(buf, len))
+        return gt_error_set("%s: cannot decode image (corrupt JPEG: a Huffman table with more than "
+                            "256 codes); delete or replace it", path);
     int w, h, comp;
-    if (!stbi_info_from_memory(dc->buf, (int)len, &w, &h, &comp))
+    if (!stbi_info_from_memory(buf, (int)len, &w, &h, &comp))
         return gt_error_set("%s: cannot decode image (%s); delete or replace it", path, stbi_failure_reason());
+    if (w < 1 || h < 1 || (int64_t)w * h > MAX_PIXELS)
+        return gt_error_set("%s: the header says the image is %dx%d, more than gantrain decodes (%lld "
+                            "pixels); delete or replace it",
+                            path, w, h, (long long)MAX_PIXELS);
     int req = comp <= 2 ? 1 : 3; /* alpha is dropped */
     int n_ch;
-    uint8_t *img = stbi_load_from_memory(dc->buf, (int)len, &w, &h, &n_ch, req);
+    uint8_t *img = stbi_load_from_memory(buf, (int)len, &w, &h, &n_ch, req);
     if (!img)
         return gt_error_set("%s: cannot decode image (%s); delete or replace it", path, stbi_failure_reason());
     int c2, h2, w2;
@@ -255,14 +271,41 @@ static int decode_one(decoder *dc, const char *root, const char *rel, const gt_p
                             path, w2, h2, *ow, *oh);
     }
     size_t need = gt__prep_scratch_floats(&q, req, h, w);
-    if (need > dc->scap) {
-        dc->scap = need;
-        free(dc->scratch);
-        dc->scratch = gt_xmalloc(need * sizeof(float));
+    if (need > *scap) {
+        *scap = need;
+        free(*scratch);
+        *scratch = gt_xmalloc(need * sizeof(float));
     }
-    gt__prep_image(&q, img, req, h, w, 1, (ptrdiff_t)w * req, req, dst, dc->scratch);
+    gt__prep_image(&q, img, req, h, w, 1, (ptrdiff_t)w * req, req, dst, *scratch);
     stbi_image_free(img);
     return GT_OK;
+}
+
+/* Reads root/rel and decodes it (gt__image_decode). */
+static int decode_one(decoder *dc, const char *root, const char *rel, const gt_prep *p, int *oc,
+                      int *oh, int *ow, uint8_t *dst) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) return gt_error_set("%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        fclose(f);
+        return gt_error_set("%s: cannot stat: %s", path, strerror(errno));
+    }
+    size_t len = (size_t)st.st_size;
+    if (len == 0 || len > (size_t)INT_MAX) {
+        fclose(f);
+        return gt__image_decode(NULL, len, path, p, oc, oh, ow, dst, &dc->scratch, &dc->scap);
+    }
+    if (len > dc->cap) {
+        dc->cap = len * 2;
+        dc->buf = gt_xrealloc(dc->buf, dc->cap);
+    }
+    size_t got = fread(dc->buf, 1, len, f);
+    fclose(f);
+    if (got != len) return gt_error_set("%s: read error (%zu of %zu bytes)", path, got, len);
+    return gt__image_decode(dc->buf, len, path, p, oc, oh, ow, dst, &dc->scratch, &dc->scap);
 }
 
 /* Decodes every entry into pix [n, oc, oh, ow], in parallel; the error of
@@ -449,6 +492,10 @@ int gt__folder_load(gt_dataset *ds, const gt_data_opts *o) {
         }
     }
     ds->c = oc, ds->h = oh, ds->w = ow, ds->dim = oc * oh * ow;
+    if ((rc = gt__data_fits(root, ds->count, ds->dim))) {
+        listing_free(&L);
+        return rc;
+    }
     char steps[200];
     int k = 0;
     if (p.crop) k += snprintf(steps + k, sizeof steps - (size_t)k, "centre crop %d, ", p.crop);

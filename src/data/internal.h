@@ -57,6 +57,11 @@ struct gt_dataset {
 /* Appends one line to ds->desc. */
 void gt__desc(gt_dataset *ds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* GT_OK when count samples of `bytes` each fit in gt_mem_budget(); else an
+ * error naming `what` (the data path) and the settings to lower.  Called
+ * before the dataset's array is allocated. */
+int gt__data_fits(const char *what, int64_t count, int64_t bytes);
+
 /* "run scripts/fetch-data.sh NAME" or "install ..." hint for a missing dataset. */
 const char *gt__fetch_hint(const gt_data_opts *o);
 
@@ -100,6 +105,15 @@ void gt__prep_image(const gt_prep *p, const uint8_t *src, int c, int h, int w, p
                     ptrdiff_t ys, ptrdiff_t xs, uint8_t *dst, float *scratch);
 /* Preprocesses every planar image of ds in place of ds->pix (in parallel). */
 int gt__prep_dataset(gt_dataset *ds, const gt_prep *p, const char *what);
+
+/* ---- one JPEG/PNG image (imagefolder.c) ----
+ * Decodes buf (path names it in messages) through p (channels 0 means 3).
+ * With *oh == 0 it only reports the output geometry in *oc, *oh, *ow;
+ * otherwise the image must come out *oc x *oh x *ow and is written to dst
+ * (planar).  *scratch / *scap: a reusable malloc'd buffer and its size in
+ * floats.  Images over 2^24 pixels are refused before decoding. */
+int gt__image_decode(const uint8_t *buf, size_t len, const char *path, const gt_prep *p, int *oc,
+                     int *oh, int *ow, uint8_t *dst, float **scratch, size_t *scap);
 
 /* ---- the decoded-image cache (cache.c) ----
  * key: the settings text (dataset, absolute path, selection, preprocessing);

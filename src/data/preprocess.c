@@ -198,6 +198,7 @@ int gt__prep_dataset(gt_dataset *ds, const gt_prep *p, const char *what) {
     int oc = 0, oh = 0, ow = 0;
     if (gt__prep_geometry(p, what, ds->c, ds->h, ds->w, &oc, &oh, &ow)) return GT_ERR;
     size_t in_sz = (size_t)ds->c * ds->h * ds->w, out_sz = (size_t)oc * oh * ow;
+    if (gt__data_fits(what, ds->count, (int64_t)out_sz)) return GT_ERR;
     uint8_t *out = gt_xmalloc((size_t)ds->count * out_sz);
     size_t scratch_n = gt__prep_scratch_floats(p, ds->c, ds->h, ds->w);
     int64_t n = ds->count;

@@ -251,12 +251,21 @@ typedef struct parse_ctx {
     size_t pos;
     FILE *f;
     int too_long;
+    int too_many; /* stopped reading at MAX_LINES */
 } parse_ctx;
+
+/* A config is a few hundred lines; reading stops here so that /dev/zero or
+ * an endless pipe given as a config ends in an error, not a hang. */
+#define MAX_LINES 100000
 
 /* inih's reader: one line per call; counting calls gives line numbers. */
 static char *read_line(char *str, int num, void *stream) {
     parse_ctx *p = stream;
     char *r;
+    if (p->line >= MAX_LINES) {
+        p->too_many = 1;
+        return NULL;
+    }
     if (p->f) {
         r = fgets(str, num, p->f);
     } else {
@@ -302,6 +311,9 @@ static int handler(void *user, const char *section, const char *name, const char
 }
 
 static int finish_parse(parse_ctx *p, int r) {
+    if (p->too_many)
+        return gt_error_setc(GT_ERR_USAGE, "%s: more than %d lines; is it a config file?", p->name,
+                             MAX_LINES);
     if (p->too_long)
         return gt_error_setc(GT_ERR_USAGE, "%s:%d: line too long (at most %d characters)", p->name,
                              p->too_long, INI_MAX_LINE - 2);

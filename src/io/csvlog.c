@@ -54,7 +54,7 @@ static char *header_line(int ncols, const char *const *cols) {
 }
 
 static gt_csvlog *open_append(const char *path, int ncols) {
-    FILE *f = fopen(path, "ab");
+    FILE *f = gt_fault_wrap(fopen(path, "ab"), path);
     if (!f) {
         gt_error_set("cannot write %s: %s", path, strerror(errno));
         return NULL;
@@ -143,7 +143,7 @@ int gt_csvlog_close(gt_csvlog *log) {
     if (!log) return GT_OK;
     int rc = GT_OK;
     errno = 0;
-    if (fflush(log->f) != 0 || fsync(fileno(log->f)) != 0)
+    if (gt_fsync(log->f) != 0)
         rc = gt_error_set("cannot write %s: %s", log->path, strerror(errno ? errno : EIO));
     if (fclose(log->f) != 0 && rc == GT_OK)
         rc = gt_error_set("cannot write %s: %s", log->path, strerror(errno ? errno : EIO));

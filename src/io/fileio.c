@@ -1,9 +1,12 @@
 /* fileio.c — atomic whole-file writes (tmp + fsync + rename + dir fsync),
- * whole-file reads and mkdir -p. */
+ * whole-file reads, mkdir -p, and the GT_FAULT_WRITE hook that simulates a
+ * full disk in tests. */
+#define _GNU_SOURCE /* fopencookie, for GT_FAULT_WRITE */
 #include "gantrain/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +20,7 @@ int gt_atomic_open(gt_atomic_file *af, const char *path) {
     af->path = gt_xstrdup(path);
     af->tmp = gt_xmalloc(n);
     snprintf(af->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    af->f = fopen(af->tmp, "wb");
+    af->f = gt_fault_wrap(fopen(af->tmp, "wb"), af->tmp);
     if (!af->f) {
         int e = errno;
         free(af->path);
@@ -46,7 +49,8 @@ static void fsync_dir(const char *path) {
 int gt_atomic_commit(gt_atomic_file *af) {
     int rc = GT_OK, e = 0;
     if (!af->f) return gt_error_set("internal: commit of a file that is not open");
-    if (ferror(af->f) || fflush(af->f) != 0 || fsync(fileno(af->f)) != 0) e = errno ? errno : EIO;
+    errno = 0;
+    if (ferror(af->f) || gt_fsync(af->f) != 0) e = errno ? errno : EIO;
     if (fclose(af->f) != 0 && !e) e = errno ? errno : EIO;
     af->f = NULL;
     if (!e && rename(af->tmp, af->path) != 0) e = errno;
@@ -84,6 +88,11 @@ int gt_write_file_atomic(const char *path, const void *data, size_t len) {
 int gt_read_file(const char *path, char **data, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return gt_error_set("cannot read %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        fclose(f); /* /dev/zero would be read for ever */
+        return gt_error_set("cannot read %s: it is a device, not a file", path);
+    }
     size_t cap = 1 << 16, n = 0;
     char *buf = gt_xmalloc(cap + 1);
     for (;;) {
@@ -134,4 +143,90 @@ int gt_path_exists(const char *path) {
 int gt_is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int gt_fsync(FILE *f) {
+    if (fflush(f) != 0) return -1;
+    int fd = fileno(f);
+    /* only GT_FAULT_WRITE's streams have no descriptor; they write(2)
+     * straight to theirs, so there is nothing buffered to lose */
+    return fd < 0 ? 0 : fsync(fd);
+}
+
+/* ---- GT_FAULT_WRITE ------------------------------------------------------ */
+
+typedef struct fault_stream {
+    FILE *inner; /* owns the descriptor; never written through */
+    int fd;
+    long long left;
+    int kill;    /* ":kill": die by SIGKILL instead of failing */
+} fault_stream;
+
+static ssize_t fault_write(void *c, const char *buf, size_t n) {
+    fault_stream *fs = c;
+    size_t k = (long long)n > fs->left ? (size_t)(fs->left > 0 ? fs->left : 0) : n;
+    ssize_t w = k ? write(fs->fd, buf, k) : 0;
+    if (w > 0) fs->left -= w;
+    if (w < 0) return -1;
+    if ((size_t)w < n) {
+        if (fs->kill) raise(SIGKILL); /* kill -9 at exactly this byte */
+        errno = ENOSPC; /* a short write: stdio reports the error */
+        return w ? w : -1;
+    }
+    return w;
+}
+
+static int fault_seek(void *c, off64_t *pos, int whence) {
+    fault_stream *fs = c;
+    off_t r = lseek(fs->fd, (off_t)*pos, whence);
+    if (r < 0) return -1;
+    *pos = r;
+    return 0;
+}
+
+static int fault_close(void *c) {
+    fault_stream *fs = c;
+    int rc = fclose(fs->inner);
+    free(fs);
+    return rc;
+}
+
+/* BYTES of the first rule whose PATTERN is in path, or -1; *kill for a
+ * rule ending in ":kill". */
+static long long fault_budget(const char *path, int *kill) {
+    const char *env = getenv("GT_FAULT_WRITE");
+    if (!env || !*env) return -1;
+    char *rules = gt_xstrdup(env), *save = NULL;
+    long long r = -1;
+    for (char *t = strtok_r(rules, ",", &save); t && r < 0; t = strtok_r(NULL, ",", &save)) {
+        char *colon = strrchr(t, ':');
+        *kill = colon && !strcmp(colon, ":kill");
+        if (*kill) {
+            *colon = 0;
+            colon = strrchr(t, ':');
+        }
+        if (!colon || colon == t) continue;
+        *colon = 0;
+        if (strstr(path, t)) r = strtoll(colon + 1, NULL, 10);
+    }
+    free(rules);
+    return r < 0 ? -1 : r;
+}
+
+FILE *gt_fault_wrap(FILE *f, const char *path) {
+    long long budget;
+    int kill = 0;
+    if (!f || (budget = fault_budget(path, &kill)) < 0) return f;
+    fault_stream *fs = gt_xcalloc(1, sizeof *fs);
+    fs->inner = f;
+    fs->fd = fileno(f);
+    fs->left = budget;
+    fs->kill = kill;
+    cookie_io_functions_t io = {NULL, fault_write, fault_seek, fault_close};
+    FILE *w = fopencookie(fs, "wb", io);
+    if (!w) {
+        free(fs);
+        return f;
+    }
+    return w;
 }

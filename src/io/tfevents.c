@@ -23,6 +23,7 @@
 
 #include "gantrain/crc.h"
 #include "gantrain/error.h"
+#include "gantrain/fileio.h"
 #include "gantrain/image.h"
 
 struct gt_tfevents {
@@ -153,7 +154,7 @@ static gt_tfevents *open_path(const char *path, int *exists) {
     }
     gt_tfevents *w = gt_xcalloc(1, sizeof *w);
     w->path = gt_xstrdup(path);
-    w->f = fdopen(fd, "wb");
+    w->f = gt_fault_wrap(fdopen(fd, "wb"), path);
     if (!w->f) {
         gt_error_set("cannot create %s: %s", path, strerror(errno));
         close(fd);
@@ -212,7 +213,7 @@ int gt_tfevents_close(gt_tfevents *w) {
     if (!w) return GT_OK;
     int rc = GT_OK;
     errno = 0;
-    if (fflush(w->f) != 0 || fsync(fileno(w->f)) != 0)
+    if (gt_fsync(w->f) != 0)
         rc = gt_error_set("cannot write %s: %s", w->path, strerror(errno ? errno : EIO));
     if (fclose(w->f) != 0 && rc == GT_OK)
         rc = gt_error_set("cannot write %s: %s", w->path, strerror(errno ? errno : EIO));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gantrain/sysmem.h"
 #include "internal.h"
 
 static const gt_arch *const archs[] = {&gt_arch_mlp,     &gt_arch_cgan_mlp, &gt_arch_dcgan32,
@@ -95,8 +96,25 @@ int gt_m_widths(const gt_config *cfg, const char *key, int *w, int max) {
     return n;
 }
 
-gt_gan *gt_gan_new(const gt_config *cfg, int data_ndim, const int *data_shape, int n_classes,
-                   gt_rng *rng) {
+/* The builders compute layer sizes as ints; the largest is a quarter of a
+ * width times the image area (began32's encoder output), so keeping
+ * width x H x W / 4 under 2^31 keeps every one of them exact. */
+static int check_sizes(const gt_config *cfg, const gt_gan *m) {
+    if (m->data_ndim != 3) return GT_OK;
+    int64_t area = (int64_t)m->data_shape[1] * m->data_shape[2];
+    static const char *keys[] = {"g_width", "d_width", "h_dim"};
+    for (int i = 0; i < 3; i++) {
+        long w = gt_cfg_int(cfg, "model", keys[i]);
+        if (w * area / 4 > INT32_MAX)
+            return gt_error_setc(GT_ERR_USAGE, "%s: model.%s = %ld with %dx%d images makes layers "
+                                               "of more than 2^31 values per sample; lower it",
+                                 gt_cfg_where(cfg, "model", keys[i]), keys[i], w, m->data_shape[2],
+                                 m->data_shape[1]);
+    }
+    return GT_OK;
+}
+
+gt_gan *gt_gan_declare(const gt_config *cfg, int data_ndim, const int *data_shape, int n_classes) {
     const char *an = gt_cfg_str(cfg, "model", "arch");
     const gt_arch *arch = NULL;
     for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++)
@@ -112,7 +130,6 @@ gt_gan *gt_gan_new(const gt_config *cfg, int data_ndim, const int *data_shape, i
     m->n_classes = nc > 0 ? (int)nc : n_classes;
     m->data_ndim = data_ndim;
     for (int i = 0; i < data_ndim; i++) m->data_shape[i] = data_shape[i];
-    m->rng = rng;
     if (arch->conditional && m->n_classes < 1) {
         gt_error_setc(GT_ERR_USAGE,
                       "model.arch = %s is conditional but the dataset has no labels "
@@ -120,13 +137,44 @@ gt_gan *gt_gan_new(const gt_config *cfg, int data_ndim, const int *data_shape, i
         gt_gan_free(m);
         return NULL;
     }
-    if (arch->build(m, cfg)) {
+    if (check_sizes(cfg, m) || arch->build(m, cfg)) {
         gt_gan_free(m);
         return NULL;
     }
+    return m;
+}
+
+int64_t gt_gan_param_bytes(const gt_gan *m) {
+    /* values and buffers, and a gradient per value */
+    return 4 * (2 * (m->g->n_values + m->d->n_values) + m->g->n_buffers + m->d->n_buffers);
+}
+
+gt_gan *gt_gan_new(const gt_config *cfg, int data_ndim, const int *data_shape, int n_classes,
+                   gt_rng *rng) {
+    gt_gan *m = gt_gan_declare(cfg, data_ndim, data_shape, n_classes);
+    if (!m) return NULL;
+    /* refused before the arrays exist: a config (or a checkpoint's config)
+     * asking for more than the machine has is a config error */
+    uint64_t need = (uint64_t)gt_gan_param_bytes(m), have = gt_mem_budget();
+    if (need > have) {
+        char b1[32], b2[32];
+        gt_error_setc(GT_ERR_USAGE, "model.arch = %s: G and D have %lld parameters, which take %s "
+                                    "with their gradients, more than the %s of %s; use smaller "
+                                    "model widths (model.g_hidden, d_hidden, g_width, d_width)",
+                      m->arch->name, (long long)(m->g->n_values + m->g->n_buffers + m->d->n_values + m->d->n_buffers),
+                      gt_fmt_bytes((double)need, b1, sizeof b1), gt_fmt_bytes((double)have, b2, sizeof b2),
+                      gt_mem_budget_source());
+        gt_gan_free(m);
+        return NULL;
+    }
+    gt_gan_seal(m, rng);
+    return m;
+}
+
+void gt_gan_seal(gt_gan *m, gt_rng *rng) {
+    m->rng = rng;
     gt_params_seal(m->g, rng);
     gt_params_seal(m->d, rng);
-    return m;
 }
 
 void gt_gan_free(gt_gan *m) {

@@ -2,6 +2,7 @@
  * every objective, the BEGAN k_t control, weight clipping, the learning-rate
  * schedule and the NaN/Inf check. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,7 @@ int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t s
            d = gt_cfg_float(cfg, "optim", "d_lr");
     t->lr_g0 = g > 0 ? g : lr;
     t->lr_d0 = d > 0 ? d : lr;
+    t->lr_scale = 1.0;
     t->opt_g = gt_optim_new(optim_cfg(cfg, t->lr_g0), gan->g);
     t->opt_d = gt_optim_new(optim_cfg(cfg, t->lr_d0), gan->d);
     t->ctx = gt_ctx_new((size_t)gt_cfg_int(cfg, "train", "arena_mb") << 20);
@@ -94,8 +96,10 @@ void gt_trainer_lrs(const gt_trainer *t, int64_t step, double *g_lr, double *d_l
     long every = gt_cfg_int(t->cfg, "train", "lr_update_step");
     double decay = gt_cfg_float(t->cfg, "train", "lr_decay"), floor_lr = gt_cfg_float(t->cfg, "train", "lr_min");
     double f = every > 0 ? pow(decay, (double)(step / every)) : 1.0;
-    *g_lr = fmax(t->lr_g0 * f, fmin(floor_lr, t->lr_g0));
-    *d_lr = fmax(t->lr_d0 * f, fmin(floor_lr, t->lr_d0));
+    /* a rollback's factor applies below train.lr_min too: it is the
+     * emergency brake, the floor is for the schedule */
+    *g_lr = t->lr_scale * fmax(t->lr_g0 * f, fmin(floor_lr, t->lr_g0));
+    *d_lr = t->lr_scale * fmax(t->lr_d0 * f, fmin(floor_lr, t->lr_d0));
 }
 
 /* ---- pieces ------------------------------------------------------------- */
@@ -297,16 +301,31 @@ static int real_batch(gt_trainer *t) {
     return rc;
 }
 
+/* NaN without its sign bit: "-nan" depends on how the compiler ordered the
+ * arithmetic, and the message should not */
+static double fig(double v) { return isnan(v) ? (double)NAN : v; }
+
 static int check_finite(gt_trainer *t, const gt_stats *st) {
     if (isfinite(st->d_loss) && isfinite(st->g_loss)) return GT_OK;
+    t->diverged = 1;
+    char extra[160] = "";
+    if (t->obj == GT_OBJ_WGAN_GP)
+        snprintf(extra, sizeof extra, ", gradient penalty = %g, Wasserstein estimate = %g", fig(st->gp),
+                 fig(st->wdist));
+    else if (t->obj == GT_OBJ_WGAN)
+        snprintf(extra, sizeof extra, ", Wasserstein estimate = %g", fig(st->wdist));
+    else if (t->obj == GT_OBJ_BEGAN)
+        snprintf(extra, sizeof extra, ", k_t = %g, L(x) = %g, L(G(z)) = %g", fig(st->kt), fig(st->l_real),
+                 fig(st->l_fake));
     return gt_error_set("training diverged at step %lld: d_loss = %g, g_loss = %g, D(x) = %g, "
-                        "D(G(z)) = %g%s (lower optim.lr, or set train.on_nan = rollback)",
-                        (long long)t->step + 1, st->d_loss, st->g_loss, st->d_real, st->d_fake,
-                        t->obj == GT_OBJ_BEGAN ? ", see k_t" : "");
+                        "D(G(z)) = %g%s, learning rates %g (G) and %g (D)",
+                        (long long)t->step + 1, fig(st->d_loss), fig(st->g_loss), fig(st->d_real), fig(st->d_fake), extra,
+                        st->g_lr, st->d_lr);
 }
 
 int gt_trainer_iteration(gt_trainer *t, gt_stats *st) {
     gt_stats s = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0};
+    t->diverged = 0;
     gt_trainer_lrs(t, t->step, &s.g_lr, &s.d_lr);
     t->opt_g->cfg.lr = s.g_lr;
     t->opt_d->cfg.lr = s.d_lr;
