@@ -26,6 +26,7 @@
 #include "gantrain/models.h"
 #include "gantrain/tfevents.h"
 #include "gantrain/threads.h"
+#include "gantrain/toyviz.h"
 #include "gantrain/train.h"
 
 /* ---- signals ------------------------------------------------------------ */
@@ -56,6 +57,7 @@ typedef struct run {
     char dir[PATH_MAX];
     gt_csvlog *csv;
     gt_tfevents *tb;
+    gt_toyviz *viz;         /* toy2d runs: the four-panel frames */
     int64_t total;          /* iterations to run */
     int n_fixed, fixed_nrow;
     float *fixed_z, *fixed_labels;
@@ -459,7 +461,7 @@ static int open_dir(run *r, int resume) {
         if (!r->tb) return GT_ERR;
         if (resume && (rc = gt_tfevents_session_start(r->tb, r->tr.step))) return rc;
     }
-    return GT_OK;
+    return gt_toyviz_open(&r->viz, r->dir, &r->tr, r->ds, r->tb, resume);
 }
 
 static int log_step(run *r, const gt_stats *s) {
@@ -482,6 +484,7 @@ static int log_step(run *r, const gt_stats *s) {
 }
 
 static void free_run(run *r) {
+    gt_toyviz_free(r->viz);
     gt_csvlog_close(r->csv);
     gt_tfevents_close(r->tb);
     if (r->gan) gt_trainer_free(&r->tr);
@@ -541,6 +544,7 @@ int gt_run_train(const gt_run_opts *o) {
             if ((rc = log_step(&r, &s))) return fail(&r, rc);
         }
         if (sample_every > 0 && st % sample_every == 0 && (rc = write_samples(&r))) return fail(&r, rc);
+        if ((rc = gt_toyviz_step(r.viz))) return fail(&r, rc);
         if (ckpt_every > 0 && st % ckpt_every == 0 && st != r.total && (rc = save_ckpt(&r)))
             return fail(&r, rc);
         double t = now();
