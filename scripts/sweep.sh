@@ -355,6 +355,6 @@ if [ -n "$interrupted" ]; then
     [ "$interrupted" = INT ] && exit 130
     exit 143
 fi
-echo "sweep: scripts/summarize $sweep   # tables and plots"
+echo "sweep: tables and plots: $here/scripts/summarize $sweep"
 [ "$failed_n" -eq 0 ] || exit 1
 exit 0
