@@ -12,11 +12,18 @@ OPT     ?= -O3 -march=native
 WARN    := -Wall -Wextra -Werror
 # ISO C mode keeps floating-point contraction off: results do not depend on
 # whether the compiler fused a multiply-add.
+# Open MPI, when installed: data-parallel training under mpirun (the same
+# binary still runs as a single process without it).  MPI=0 builds without.
+MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := -DGT_MPI $(shell mpicc --showme:compile)
+MPI_LIBS   := $(shell mpicc --showme:link)
+endif
 CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(OPT) -fopenmp -Iinclude -I$(BLAS_INC) -MMD -MP \
-             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(MPI_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL = -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -linih -lz) \
-             -fopenmp -lm $(EXTRA_LDFLAGS)
+             $(MPI_LIBS) -fopenmp -lm $(EXTRA_LDFLAGS)
 
 # V=1 shows the full compiler command lines
 Q        := $(if $(V),,@)

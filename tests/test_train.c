@@ -11,16 +11,17 @@
 #include "test.h"
 
 /* images: a smooth class-dependent pattern plus noise, in [-1, 1] */
-static int image_batch_64(void *ud, float *x, float *labels);
+static int image_batch_64(void *ud, int off, int count, float *x, float *labels);
 
 typedef struct img_src {
     gt_rng rng;
     int B, C, H, classes;
 } img_src;
 
-static int image_batch(void *ud, float *x, float *labels) {
+static int image_batch(void *ud, int off, int count, float *x, float *labels) {
     img_src *s = ud;
-    for (int b = 0; b < s->B; b++) {
+    (void)off;
+    for (int b = 0; b < count; b++) {
         int k = s->classes ? (int)gt_rng_below(&s->rng, (uint64_t)s->classes) : 0;
         if (labels) labels[b] = (float)k;
         for (int c = 0; c < s->C; c++)
@@ -31,7 +32,9 @@ static int image_batch(void *ud, float *x, float *labels) {
     }
     return GT_OK;
 }
-static int image_batch_64(void *ud, float *x, float *labels) { return image_batch(ud, x, labels); }
+static int image_batch_64(void *ud, int off, int count, float *x, float *labels) {
+    return image_batch(ud, off, count, x, labels);
+}
 
 static gt_config *preset_cfg(const char *preset, const char **sets) {
     gt_config *cfg = gt_config_new();
@@ -109,10 +112,11 @@ typedef struct gauss {
     int B;
 } gauss;
 
-static int gauss_batch(void *ud, float *x, float *labels) {
+static int gauss_batch(void *ud, int off, int count, float *x, float *labels) {
     gauss *g = ud;
     (void)labels;
-    for (int i = 0; i < g->B; i++) {
+    (void)off;
+    for (int i = 0; i < count; i++) {
         x[2 * i] = 1.5f + 0.3f * gt_rng_normal(&g->rng);
         x[2 * i + 1] = -0.5f + 0.3f * gt_rng_normal(&g->rng);
     }
@@ -182,9 +186,9 @@ GT_TEST(train_wgan_clips_weights) {
     gt_config_free(cfg);
 }
 
-static int nan_batch(void *ud, float *x, float *labels) {
+static int nan_batch(void *ud, int off, int count, float *x, float *labels) {
     img_src *s = ud;
-    image_batch(ud, x, labels);
+    image_batch(ud, off, count, x, labels);
     x[0] = NAN;
     (void)s;
     return GT_OK;

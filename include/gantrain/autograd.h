@@ -43,6 +43,13 @@ float *gt_ctx_scratch(gt_ctx *c, size_t n);
 uint64_t gt_ctx_flops(const gt_ctx *c);
 void gt_ctx_add_flops(gt_ctx *c, double flops);
 
+/* A sum over all ranks of data-parallel training (in place).  When set,
+ * batch norm in training mode with running statistics computes its batch
+ * statistics, and their gradients, over the whole distributed batch. */
+typedef void (*gt_reduce_fn)(double *buf, int64_t n);
+void gt_ctx_set_reducer(gt_ctx *c, gt_reduce_fn fn);
+gt_reduce_fn gt_ctx_reducer(const gt_ctx *c);
+
 /* ---- tensors in the step arena ---------------------------------------- */
 gt_tensor *gt_new(gt_ctx *c, int ndim, const int *shape);        /* uninitialised */
 gt_tensor *gt_zeros(gt_ctx *c, int ndim, const int *shape);

@@ -116,6 +116,10 @@ int64_t gt_loader_batches_per_epoch(const gt_loader *ld);
 /* Fills the next batch (x: [B, C, H, W] or [B, 2]; labels: [B] or NULL) and
  * advances; the sample indices are written to idx when it is not NULL. */
 void gt_loader_next(gt_loader *ld, float *x, float *labels, int64_t *idx);
+/* The same, filling only samples [off, off + count) of the batch (a rank's
+ * share in data-parallel training); the loader still advances by a whole
+ * batch, so every rank walks the same order. */
+void gt_loader_next_slice(gt_loader *ld, int off, int count, float *x, float *labels, int64_t *idx);
 gt_loader_state gt_loader_get_state(const gt_loader *ld);
 /* Continues from a saved state: GT_OK, or GT_ERR when the dataset size,
  * batch size, seed or shuffle differ from the state's (the order could not

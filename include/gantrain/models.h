@@ -47,6 +47,8 @@ struct gt_gan {
     int data_ndim;           /* 3 for images [C,H,W], 1 for points [D] */
     int data_shape[3];
     gt_rng *rng;             /* dropout masks (the run's generator) */
+    int dist_off, dist_batch; /* data parallel: masks are drawn for the whole
+                                 batch of dist_batch and rows dist_off.. kept */
     void *impl;              /* the architecture's layers */
 };
 

@@ -49,9 +49,11 @@ typedef gt_tensor *(*gt_critic_fn)(gt_ctx *c, void *ud, gt_tensor *x);
 gt_tensor *gt_gradient_penalty(gt_ctx *c, gt_critic_fn critic, void *ud, gt_tensor *real,
                                gt_tensor *fake, const float *alpha, float lambda, int *rc);
 
-/* Fills x [B, ...] (pixels in [-1,1]) and labels [B] (class indices, or
- * ignored when NULL) with the next real batch.  Returns GT_OK or an error. */
-typedef int (*gt_batch_fn)(void *ud, float *x, float *labels);
+/* Fills x [count, ...] (pixels in [-1,1]) and labels [count] (class
+ * indices, or ignored when NULL) with samples [off, off + count) of the
+ * next real batch of train.batch_size (a rank's share in data-parallel
+ * training; the whole batch otherwise).  Returns GT_OK or an error. */
+typedef int (*gt_batch_fn)(void *ud, int off, int count, float *x, float *labels);
 
 typedef struct gt_trainer {
     const gt_config *cfg;
@@ -61,6 +63,9 @@ typedef struct gt_trainer {
     gt_rng rng;             /* z, fake labels, dropout, penalty interpolation */
     gt_objective obj;
     int batch, n_critic;
+    int rank, ranks;        /* data parallel: this process's rank and the world size */
+    int local, off;         /* this rank's share of each batch: [off, off + local) */
+    float share;            /* local / batch: weights a rank's mean losses */
     float clip, gp_lambda, gamma, lambda_k;
     double kt;              /* began's k_t */
     double lr_g0, lr_d0;    /* base learning rates */
@@ -68,7 +73,8 @@ typedef struct gt_trainer {
     int64_t batches;        /* real batches consumed */
     gt_batch_fn next_batch;
     void *batch_ud;
-    float *real_buf, *label_buf, *fake_buf, *fake_label_buf;
+    float *real_buf, *label_buf, *fake_buf, *fake_label_buf; /* [local] samples */
+    float *z_buf;           /* [batch, z_dim] noise of the whole batch */
 } gt_trainer;
 
 /* Sets up optimizers and state from the config for an existing model. */

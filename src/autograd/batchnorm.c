@@ -12,7 +12,36 @@
 typedef struct bn_saved {
     float *mean, *rstd; /* [C] batch statistics */
     float eps;
+    double M;           /* values per channel the statistics are over */
+    gt_reduce_fn reduce; /* distributed: sums over all ranks */
 } bn_saved;
+
+/* Per-channel sums over [N, C, S]: out[ch] = sum of f(x) (x minus mean[ch] squared when mean) */
+static void channel_sums(const float *xs, const float *gs, const float *mean, const float *rstd, int N,
+                         int C, int64_t S, double *out_a, double *out_b) {
+#pragma omp parallel for schedule(static) if ((int64_t)N * C * S >= GT_PAR_MIN)
+    for (int ch = 0; ch < C; ch++) {
+        double a = 0, b = 0;
+        for (int i = 0; i < N; i++) {
+            const float *xp = xs + ((int64_t)i * C + ch) * S;
+            if (gs) {
+                const float *gp = gs + ((int64_t)i * C + ch) * S;
+                float mu = mean[ch], rs = rstd[ch];
+                for (int64_t k = 0; k < S; k++) {
+                    a += gp[k];
+                    b += (double)gp[k] * ((xp[k] - mu) * rs);
+                }
+            } else if (mean) {
+                double mu = mean[ch];
+                for (int64_t k = 0; k < S; k++) a += (xp[k] - mu) * (xp[k] - mu);
+            } else {
+                for (int64_t k = 0; k < S; k++) a += xp[k];
+            }
+        }
+        out_a[ch] = a;
+        if (out_b) out_b[ch] = b;
+    }
+}
 
 /* view x as [N, C, S] */
 static void bn_dims(const gt_tensor *x, int *N, int *C, int64_t *S) {
@@ -41,6 +70,31 @@ static void vjp_bn(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin, const i
     gt_tensor *gg = gamma && need[1] ? gt_new(c, gamma->ndim, gamma->shape) : NULL;
     gt_tensor *gb = beta && need[2] ? gt_new(c, beta->ndim, beta->shape) : NULL;
     const float *xs = x->data, *gs = g->data;
+    if (s->reduce) {
+        /* distributed: sum(g) and sum(g * xhat) over every rank's samples */
+        double *sums = gt_arena_alloc(gt_ctx_arena(c), sizeof(double) * 2 * (size_t)C);
+        channel_sums(xs, gs, s->mean, s->rstd, N, C, S, sums, sums + C);
+        s->reduce(sums, 2 * C);
+        M = s->M;
+        for (int ch = 0; ch < C; ch++) {
+            if (gg) gg->data[ch] = (float)sums[C + ch];
+            if (gb) gb->data[ch] = (float)sums[ch];
+        }
+        if (gx) {
+            float *op = gx->data;
+#pragma omp parallel for schedule(static) if (x->n >= GT_PAR_MIN)
+            for (int ch = 0; ch < C; ch++) {
+                float gam = gamma ? gamma->data[ch] : 1.0f, mu = s->mean[ch], rs = s->rstd[ch];
+                float a = (float)(sums[ch] / M), b = (float)(sums[C + ch] / M);
+                for (int i = 0; i < N; i++) {
+                    const float *xp = xs + ((int64_t)i * C + ch) * S, *gp = gs + ((int64_t)i * C + ch) * S;
+                    float *o = op + ((int64_t)i * C + ch) * S;
+                    for (int64_t k = 0; k < S; k++) o[k] = gam * rs * (gp[k] - a - (xp[k] - mu) * rs * b);
+                }
+            }
+        }
+        goto done;
+    }
 #pragma omp parallel for schedule(static) if (x->n >= GT_PAR_MIN)
     for (int ch = 0; ch < C; ch++) {
         double sg = 0, sgx = 0;
@@ -69,6 +123,7 @@ static void vjp_bn(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin, const i
             }
         }
     }
+done:
     gin[0] = gx;
     gin[1] = gg;
     gin[2] = gb;
@@ -114,6 +169,41 @@ gt_tensor *gt_batchnorm(gt_ctx *c, gt_tensor *x, gt_tensor *gamma, gt_tensor *be
     double M = (double)N * (double)S;
     const float *xs = x->data;
     float *ys = y->data;
+    /* statistics over every rank's samples only for a real training step,
+     * never for sample grids (no running statistics) */
+    s->reduce = running_mean ? gt_ctx_reducer(c) : NULL;
+    s->M = M;
+    if (s->reduce) {
+        double *acc = gt_arena_alloc(gt_ctx_arena(c), sizeof(double) * (2 * (size_t)C + 1));
+        channel_sums(xs, NULL, NULL, NULL, N, C, S, acc, NULL);
+        acc[C] = M;
+        s->reduce(acc, C + 1);
+        double Mg = acc[C];
+        s->M = Mg;
+        for (int ch = 0; ch < C; ch++) s->mean[ch] = (float)(acc[ch] / Mg);
+        double *ss = acc + C + 1;
+        channel_sums(xs, NULL, s->mean, NULL, N, C, S, ss, NULL);
+        s->reduce(ss, C);
+#pragma omp parallel for schedule(static) if (x->n >= GT_PAR_MIN)
+        for (int ch = 0; ch < C; ch++) {
+            double mu = acc[ch] / Mg, var = ss[ch] / Mg;
+            float rs = (float)(1.0 / sqrt(var + eps)), muf = s->mean[ch];
+            float gam = gamma ? gamma->data[ch] : 1.0f, bet = beta ? beta->data[ch] : 0.0f;
+            s->rstd[ch] = rs;
+            for (int i = 0; i < N; i++) {
+                const float *xp = xs + ((int64_t)i * C + ch) * S;
+                float *yp = ys + ((int64_t)i * C + ch) * S;
+                for (int64_t k = 0; k < S; k++) yp[k] = (xp[k] - muf) * rs * gam + bet;
+            }
+            running_mean->data[ch] = (float)((1.0 - momentum) * running_mean->data[ch] + momentum * mu);
+            if (running_var)
+                running_var->data[ch] =
+                    (float)((1.0 - momentum) * running_var->data[ch] + momentum * ss[ch] / (Mg - 1.0));
+        }
+        gt_node *n = GT_RECORD(c, &op_bn, y, x, gamma, beta);
+        if (n) n->saved = s;
+        return y;
+    }
 #pragma omp parallel for schedule(static) if (x->n >= GT_PAR_MIN)
     for (int ch = 0; ch < C; ch++) {
         double sum = 0;

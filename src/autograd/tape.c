@@ -13,7 +13,11 @@ struct gt_ctx {
     float *scratch;
     size_t scratch_n;
     uint64_t flops; /* multiply-adds x 2 of the GEMMs run so far */
+    gt_reduce_fn reduce;
 };
+
+void gt_ctx_set_reducer(gt_ctx *c, gt_reduce_fn fn) { c->reduce = fn; }
+gt_reduce_fn gt_ctx_reducer(const gt_ctx *c) { return c->reduce; }
 
 void gt_ctx_add_flops(gt_ctx *c, double f) { c->flops += (uint64_t)f; }
 uint64_t gt_ctx_flops(const gt_ctx *c) { return c->flops; }

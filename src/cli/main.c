@@ -5,6 +5,7 @@
 
 #include "gantrain/cli.h"
 #include "gantrain/cli_info.h"
+#include "gantrain/dist.h"
 #include "gantrain/log.h"
 #include "gantrain/threads.h"
 
@@ -121,7 +122,16 @@ static int take_globals(int *argc, char **argv) {
     return 0;
 }
 
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv) {
+    gt_dist_init(&argc, &argv);
+    int rc = run(argc, argv);
+    gt_dist_finalize();
+    return rc;
+}
+
+static int run(int argc, char **argv) {
     int rc = take_globals(&argc, argv);
     if (rc) return rc;
     if (argc < 2) {

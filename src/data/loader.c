@@ -51,10 +51,16 @@ void gt_loader_free(gt_loader *ld) {
 int64_t gt_loader_batches_per_epoch(const gt_loader *ld) { return ld->ds->count / ld->batch_size; }
 
 void gt_loader_next(gt_loader *ld, float *x, float *labels, int64_t *idx) {
+    gt_loader_next_slice(ld, 0, ld->batch_size, x, labels, idx);
+}
+
+void gt_loader_next_slice(gt_loader *ld, int off, int count, float *x, float *labels, int64_t *idx) {
     GT_ASSERTF(ld->order, "gt_loader_next on a loader that is not initialised");
-    const int64_t *batch = ld->order + ld->pos;
-    gt_dataset_fill(ld->ds, batch, ld->batch_size, x, labels);
-    if (idx) memcpy(idx, batch, (size_t)ld->batch_size * sizeof *idx);
+    GT_ASSERTF(off >= 0 && count >= 0 && off + count <= ld->batch_size, "loader slice %d+%d of %d",
+               off, count, ld->batch_size);
+    const int64_t *batch = ld->order + ld->pos + off;
+    gt_dataset_fill(ld->ds, batch, count, x, labels);
+    if (idx) memcpy(idx, batch, (size_t)count * sizeof *idx);
     ld->pos += ld->batch_size;
     if (ld->pos + ld->batch_size > ld->ds->count) { /* drop_last: the rest is skipped */
         ld->epoch++;

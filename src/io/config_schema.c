@@ -35,6 +35,9 @@ static const gt_cfg_key schema[] = {
     F("model", "d_dropout", "0", 0, 0.99, "dropout probability in D (cgan: dropout, dcgan: dropout2d)"),
     F("model", "bn_eps", "1e-5", 1e-12, 10, "batch norm epsilon"),
     F("model", "bn_momentum", "0.1", 0, 1, "batch norm running-statistics momentum (torch convention)"),
+    B("model", "bn_sync", "true",
+      "data-parallel runs (mpirun): batch norm statistics over the whole batch, as one process "
+      "would compute them; false keeps each rank's own"),
     E("model", "d_norm", "batch", "batch|layer|none",
       "normalisation in D's conv blocks (WGAN-GP critics need layer or none)"),
     I("model", "embed_dim", "10", 1, 65536, "cgan: size of the label embedding"),

@@ -61,7 +61,20 @@ gt_tensor *gt_m_bn_fwd(gt_ctx *c, const gt_batchnorm_layer *l, gt_tensor *x, gt_
 
 gt_tensor *gt_m_dropout(gt_ctx *c, gt_gan *m, gt_tensor *x, float p, int channels, gt_mode mode) {
     if (p <= 0.0f || mode != GT_MODE_TRAIN) return x;
-    return channels ? gt_dropout2d(c, x, p, 1, m->rng) : gt_dropout(c, x, p, 1, m->rng);
+    int N = x->shape[0];
+    if (m->dist_batch <= N) return channels ? gt_dropout2d(c, x, p, 1, m->rng) : gt_dropout(c, x, p, 1, m->rng);
+    /* a rank's share of a distributed batch: draw the whole batch's mask,
+     * exactly as a single process would, and keep this rank's rows */
+    GT_ASSERTF(p < 1.0f, "dropout probability %g", (double)p);
+    int64_t per = channels ? x->shape[1] : x->n / N;
+    int64_t total = (int64_t)m->dist_batch * per;
+    float *all = gt_arena_alloc(gt_ctx_arena(c), sizeof(float) * (size_t)total), keep = 1.0f / (1.0f - p);
+    for (int64_t i = 0; i < total; i++) all[i] = gt_rng_uniform(m->rng) < p ? 0.0f : keep;
+    int sh[4];
+    int nd = channels ? 4 : x->ndim;
+    for (int i = 0; i < nd; i++) sh[i] = channels && i >= 2 ? 1 : x->shape[i];
+    gt_tensor *mask = gt_tensor_view_arena(gt_ctx_arena(c), all + (int64_t)m->dist_off * per, nd, sh);
+    return gt_mul(c, x, mask);
 }
 
 int gt_m_widths(const gt_config *cfg, const char *key, int *w, int max) {

@@ -47,11 +47,12 @@ typedef struct synth {
     int batch;
 } synth;
 
-static int synth_batch(void *ud, float *x, float *labels) {
+static int synth_batch(void *ud, int off, int count, float *x, float *labels) {
     synth *s = ud;
-    gt_rng_fill_uniform(&s->rng, x, s->n, -1.0f, 1.0f);
+    (void)off;
+    gt_rng_fill_uniform(&s->rng, x, s->n / s->batch * count, -1.0f, 1.0f);
     if (labels)
-        for (int i = 0; i < s->batch; i++) labels[i] = (float)gt_rng_below(&s->rng, (uint64_t)s->classes);
+        for (int i = 0; i < count; i++) labels[i] = (float)gt_rng_below(&s->rng, (uint64_t)s->classes);
     return GT_OK;
 }
 

@@ -19,6 +19,7 @@
 #include "gantrain/ckpt.h"
 #include "gantrain/csvlog.h"
 #include "gantrain/data.h"
+#include "gantrain/dist.h"
 #include "gantrain/error.h"
 #include "gantrain/fileio.h"
 #include "gantrain/image.h"
@@ -66,6 +67,7 @@ typedef struct run {
     double t_start;
     int64_t step_start;
     int tty;
+    int writer;             /* rank 0 of a data-parallel run (or the only process) writes */
     char last_sample[PATH_MAX + 64];
 } run;
 
@@ -75,8 +77,8 @@ static double now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int loader_batch(void *ud, float *x, float *labels) {
-    gt_loader_next(ud, x, labels, NULL);
+static int loader_batch(void *ud, int off, int count, float *x, float *labels) {
+    gt_loader_next_slice(ud, off, count, x, labels, NULL);
     return GT_OK;
 }
 
@@ -166,6 +168,7 @@ static void make_fixed(run *r) {
 }
 
 static int write_samples(run *r) {
+    if (!r->writer) return GT_OK;
     gt_ctx *c = r->tr.ctx;
     int old = gt_set_grad_enabled(c, 0);
     gt_tensor *z = gt_from_data(c, r->fixed_z, 2, (int[]){r->n_fixed, r->gan->z_dim});
@@ -235,6 +238,7 @@ static void prune_ckpts(const run *r, int keep) {
 }
 
 static int save_ckpt(run *r) {
+    if (!r->writer) return GT_OK;
     char *cfg_text = gt_config_to_ini(r->cfg);
     gt_ckpt_writer *w = gt_ckpt_writer_new(cfg_text);
     free(cfg_text);
@@ -429,6 +433,14 @@ static void remove_stale_tmp(const char *dir) {
 
 static int open_dir(run *r, int resume) {
     char p[PATH_MAX + 64];
+    if (!r->writer) {
+        /* the other ranks of a data-parallel run only read the checkpoint */
+        path_in(r, p, sizeof p, "ckpt/last");
+        if (!resume) return GT_OK;
+        if (!gt_path_exists(p))
+            return gt_error_set("%s: nothing to resume (no checkpoint yet); run without --resume", p);
+        return load_ckpt(r, p);
+    }
     int rc = gt_mkdirs(r->dir);
     path_in(r, p, sizeof p, "samples");
     if (!rc) rc = gt_mkdirs(p);
@@ -465,6 +477,7 @@ static int open_dir(run *r, int resume) {
 }
 
 static int log_step(run *r, const gt_stats *s) {
+    if (!r->writer) return GT_OK;
     double v[16];
     float fv[16];
     const char *tags[16];
@@ -498,6 +511,8 @@ static void free_run(run *r) {
 
 static int fail(run *r, int code) {
     int rc = code == GT_ERR_USAGE ? 2 : 1;
+    /* one rank failing ends every rank, with that rank's message */
+    if (gt_dist_size() > 1) gt_dist_abort(rc, gt_error());
     fprintf(stderr, "%sgantrain: %s\n", r->tty ? "\n" : "", gt_error());
     free_run(r);
     return rc;
@@ -508,23 +523,28 @@ int gt_run_train(const gt_run_opts *o) {
     memset(&r, 0, sizeof r);
     r.cfg = gt_config_new();
     r.tty = isatty(2);
+    r.writer = gt_dist_rank() == 0;
     const char *pm = NULL;
     int rc = setup(&r, o);
     if (rc) return fail(&r, rc);
     pm = gt_cfg_str(r.cfg, "train", "progress");
     if (!strcmp(pm, "bar")) r.tty = 1;
     if (!strcmp(pm, "lines")) r.tty = 0;
-    int quiet = !strcmp(pm, "none");
+    int quiet = !strcmp(pm, "none") || !r.writer;
     if ((rc = open_dir(&r, o->resume))) return fail(&r, rc);
 
     long log_every = gt_cfg_int(r.cfg, "train", "log_every");
     long sample_every = gt_cfg_int(r.cfg, "train", "sample_every");
     long ckpt_every = gt_cfg_int(r.cfg, "train", "ckpt_every");
-    gt_log_info("gantrain: run %s: %s (%" PRId64 " samples), arch %s, objective %s, %" PRId64
+    if (r.writer)
+        gt_log_info("gantrain: run %s: %s (%" PRId64 " samples), arch %s, objective %s, %" PRId64
                 " steps of batch %d%s",
                 r.dir, gt_dataset_name(r.ds), gt_dataset_count(r.ds), r.gan->arch->name,
                 gt_objective_name(r.tr.obj), r.total, r.tr.batch, o->resume ? "" : "");
-    if (o->resume) gt_log_info("gantrain: resuming at step %" PRId64, r.tr.step);
+    if (o->resume && r.writer) gt_log_info("gantrain: resuming at step %" PRId64, r.tr.step);
+    if (gt_dist_size() > 1 && r.writer)
+        gt_log_info("gantrain: data parallel over %d ranks, %d samples each per batch of %d%s", gt_dist_size(),
+                    r.tr.local, r.tr.batch, gt_cfg_bool(r.cfg, "model", "bn_sync") ? ", batch norm synchronised" : "");
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -537,7 +557,8 @@ int gt_run_train(const gt_run_opts *o) {
     r.step_start = r.tr.step;
     gt_stats s = {0};
     double last_progress = 0;
-    while (r.tr.step < r.total && !stop_signal) {
+    int stop = 0;
+    while (r.tr.step < r.total && !stop) {
         if ((rc = gt_trainer_iteration(&r.tr, &s))) return fail(&r, rc);
         int64_t st = r.tr.step;
         if (st % log_every == 0 || st == r.total) {
@@ -552,6 +573,8 @@ int gt_run_train(const gt_run_opts *o) {
             progress(&r, &s, 0);
             last_progress = t;
         }
+        /* every rank stops at the same step when any was signalled */
+        stop = gt_dist_max_i(stop_signal != 0);
     }
     if (!quiet && r.tty && r.tr.step > r.step_start) progress(&r, &s, 1);
     /* the end (or an interruption): a grid and a checkpoint of where we are */
@@ -560,8 +583,10 @@ int gt_run_train(const gt_run_opts *o) {
     if (sig)
         fprintf(stderr, "gantrain: stopped by %s at step %" PRId64 "; continue with --resume\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", r.tr.step);
-    printf("samples: %s\n", r.last_sample);
-    printf("run directory: %s (log.csv, samples/, ckpt/last)\n", r.dir);
+    if (r.writer) {
+        printf("samples: %s\n", r.last_sample);
+        printf("run directory: %s (log.csv, samples/, ckpt/last)\n", r.dir);
+    }
     free_run(&r);
     return sig ? 128 + sig : 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gantrain/dist.h"
 #include "gantrain/error.h"
 #include "gantrain/train.h"
 
@@ -54,13 +55,26 @@ int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t s
     gan->rng = &t->rng; /* dropout masks come from the run's generator too */
     t->next_batch = next_batch;
     t->batch_ud = batch_ud;
+    /* data parallel: every rank draws what a single process would draw for
+     * the whole batch (noise, labels, masks) and uses its own share */
+    t->rank = gt_dist_rank();
+    t->ranks = gt_dist_size();
+    if (t->batch < t->ranks)
+        return gt_error_setc(GT_ERR_USAGE, "train.batch_size = %d is smaller than the %d ranks", t->batch,
+                             t->ranks);
+    gt_dist_slice(t->batch, t->rank, t->ranks, &t->off, &t->local);
+    t->share = (float)t->local / (float)t->batch;
+    gan->dist_off = t->off;
+    gan->dist_batch = t->ranks > 1 ? t->batch : 0;
+    if (t->ranks > 1 && gt_cfg_bool(cfg, "model", "bn_sync")) gt_ctx_set_reducer(t->ctx, gt_dist_sum_d);
     int shape[4];
-    int nd = gt_gan_batch_shape(gan, t->batch, shape);
+    int nd = gt_gan_batch_shape(gan, t->local, shape);
     size_t n = (size_t)gt_shape_numel(nd, shape);
     t->real_buf = gt_xmalloc(n * sizeof(float));
     t->fake_buf = gt_xmalloc(n * sizeof(float));
     t->label_buf = gt_xcalloc((size_t)t->batch, sizeof(float));
     t->fake_label_buf = gt_xcalloc((size_t)t->batch, sizeof(float));
+    t->z_buf = gt_xmalloc(sizeof(float) * (size_t)t->batch * (size_t)gan->z_dim);
     return GT_OK;
 }
 
@@ -72,6 +86,7 @@ void gt_trainer_free(gt_trainer *t) {
     free(t->fake_buf);
     free(t->label_buf);
     free(t->fake_label_buf);
+    free(t->z_buf);
     memset(t, 0, sizeof *t);
 }
 
@@ -87,25 +102,57 @@ void gt_trainer_lrs(const gt_trainer *t, int64_t step, double *g_lr, double *d_l
 
 static gt_tensor *batch_tensor(gt_trainer *t, const float *data) {
     int shape[4];
-    int nd = gt_gan_batch_shape(t->gan, t->batch, shape);
+    int nd = gt_gan_batch_shape(t->gan, t->local, shape);
     return gt_from_data(t->ctx, data, nd, shape);
 }
 
 static gt_tensor *labels_tensor(gt_trainer *t, const float *data) {
     if (!t->gan->arch->conditional) return NULL;
-    return gt_from_data(t->ctx, data, 1, (int[]){t->batch});
+    return gt_from_data(t->ctx, data, 1, (int[]){t->local});
 }
 
+/* labels of the whole batch's fakes; this rank's share ends up first */
 static void draw_fake_labels(gt_trainer *t) {
     if (!t->gan->arch->conditional) return;
     for (int i = 0; i < t->batch; i++)
         t->fake_label_buf[i] = (float)gt_rng_below(&t->rng, (uint64_t)t->gan->n_classes);
+    if (t->off) memmove(t->fake_label_buf, t->fake_label_buf + t->off, sizeof(float) * (size_t)t->local);
+}
+
+/* noise of the whole batch, as one process draws it; this rank's rows */
+static gt_tensor *draw_noise(gt_trainer *t) {
+    int zd = t->gan->z_dim;
+    int64_t n = (int64_t)t->batch * zd;
+    if (t->gan->z_uniform)
+        gt_rng_fill_uniform(&t->rng, t->z_buf, n, -1.0f, 1.0f);
+    else
+        gt_rng_fill_normal(&t->rng, t->z_buf, n, 0.0f, 1.0f);
+    return gt_from_data(t->ctx, t->z_buf + (int64_t)t->off * zd, 2, (int[]){t->local, zd});
 }
 
 static double mean_of(const gt_tensor *x, int sigmoid) {
     double s = 0;
     for (int64_t i = 0; i < x->n; i++) s += sigmoid ? 1.0 / (1.0 + exp(-(double)x->data[i])) : x->data[i];
     return s / (double)(x->n ? x->n : 1);
+}
+
+/* Means over this rank's samples -> means over the whole batch. */
+static void batch_means(gt_trainer *t, double *v, int n) {
+    if (t->ranks == 1) return;
+    for (int i = 0; i < n; i++) v[i] *= t->share;
+    gt_dist_sum_d(v, n);
+}
+
+/* A rank's mean loss weighted by its share, so the summed gradients are
+ * the gradient of the whole batch's mean. */
+static gt_tensor *weighted(gt_trainer *t, gt_tensor *loss) {
+    return t->ranks == 1 ? loss : gt_scale(t->ctx, loss, t->share);
+}
+
+/* one all-reduce of the network's whole gradient block, then the update */
+static void step(gt_optim *o, gt_params *p) {
+    gt_dist_sum_f(p->grad, p->n_values);
+    gt_optim_step(o, p);
 }
 
 typedef struct critic_ud {
@@ -142,36 +189,39 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
     gt_tensor *dr = gt_gan_discriminate(c, m, real, lr, GT_MODE_TRAIN);
     gt_tensor *df = gt_gan_discriminate(c, m, fake, lf, GT_MODE_TRAIN);
     gt_tensor *loss = NULL;
+    /* figures of this rank's samples, made batch-wide below:
+     * loss, D(x), D(G(z)), gp, L(x), L(G(z)) */
+    double v[6] = {0, NAN, NAN, NAN, NAN, NAN};
     switch (t->obj) {
     case GT_OBJ_NS:
     case GT_OBJ_MM:
         /* the references average the two halves */
         loss = gt_scale(c, gt_add(c, gt_bce_logits(c, dr, gt_full(c, dr->ndim, dr->shape, 1.0f)),
                                   gt_bce_logits(c, df, gt_zeros_like(c, df))), 0.5f);
-        st->d_real = mean_of(dr, 1);
-        st->d_fake = mean_of(df, 1);
+        v[1] = mean_of(dr, 1);
+        v[2] = mean_of(df, 1);
         break;
     case GT_OBJ_LS:
         loss = gt_scale(c, gt_add(c, gt_mse(c, dr, gt_full(c, dr->ndim, dr->shape, 1.0f)),
                                   gt_mse(c, df, gt_zeros_like(c, df))), 0.5f);
-        st->d_real = mean_of(dr, 0);
-        st->d_fake = mean_of(df, 0);
+        v[1] = mean_of(dr, 0);
+        v[2] = mean_of(df, 0);
         break;
     case GT_OBJ_WGAN:
     case GT_OBJ_WGAN_GP: {
         gt_tensor *mr = gt_mean(c, dr, GT_ALL, 0), *mf = gt_mean(c, df, GT_ALL, 0);
         loss = gt_sub(c, mf, mr);
-        st->d_real = mr->data[0];
-        st->d_fake = mf->data[0];
-        st->wdist = mr->data[0] - mf->data[0];
+        v[1] = mr->data[0];
+        v[2] = mf->data[0];
         if (t->obj == GT_OBJ_WGAN_GP) {
+            /* interpolation weights of the whole batch, as one process draws them */
             float *alpha = gt_arena_alloc(gt_ctx_arena(c), (size_t)t->batch * sizeof(float));
             for (int i = 0; i < t->batch; i++) alpha[i] = gt_rng_uniform(&t->rng);
             critic_ud u = {t, lr}; /* interpolates carry the real labels, as the references do */
             int rc;
-            gt_tensor *gp = gt_gradient_penalty(c, critic, &u, real, fake, alpha, t->gp_lambda, &rc);
+            gt_tensor *gp = gt_gradient_penalty(c, critic, &u, real, fake, alpha + t->off, t->gp_lambda, &rc);
             if (rc) return rc;
-            st->gp = gp->data[0];
+            v[3] = gp->data[0];
             loss = gt_add(c, loss, gp);
         }
         break;
@@ -179,21 +229,31 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
     case GT_OBJ_BEGAN: {
         gt_tensor *l_real = gt_l1(c, dr, real), *l_fake = gt_l1(c, df, fake);
         loss = gt_sub(c, l_real, gt_scale(c, l_fake, (float)t->kt));
-        double lx = l_real->data[0], lg = l_fake->data[0], diff = t->gamma * lx - lg;
+        v[4] = l_real->data[0];
+        v[5] = l_fake->data[0];
+        break;
+    }
+    }
+    v[0] = loss->data[0];
+    batch_means(t, v, 6);
+    st->d_loss = v[0];
+    st->d_real = v[1];
+    st->d_fake = v[2];
+    if (t->obj == GT_OBJ_WGAN || t->obj == GT_OBJ_WGAN_GP) st->wdist = v[1] - v[2];
+    if (t->obj == GT_OBJ_WGAN_GP) st->gp = v[3];
+    if (t->obj == GT_OBJ_BEGAN) {
+        /* k_t and M_global from this step's forward, as the reference */
+        double lx = v[4], lg = v[5], diff = t->gamma * lx - lg;
         st->l_real = lx;
         st->l_fake = lg;
-        /* k_t and M_global from this step's forward, as the reference */
         double k = t->kt + t->lambda_k * diff;
         t->kt = k < 0 ? 0 : (k > 1 ? 1 : k);
         st->kt = t->kt;
         st->m_global = lx + fabs(diff);
-        break;
     }
-    }
-    st->d_loss = loss->data[0];
-    int rc = gt_backward(c, loss);
+    int rc = gt_backward(c, weighted(t, loss));
     if (rc) return rc;
-    gt_optim_step(t->opt_d, m->d);
+    step(t->opt_d, m->d);
     if (t->obj == GT_OBJ_WGAN) gt_params_clip(m->d, t->clip);
     gt_ctx_reset(c);
     return GT_OK;
@@ -204,7 +264,7 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
 static gt_tensor *generate(gt_trainer *t, int record) {
     gt_ctx *c = t->ctx;
     draw_fake_labels(t);
-    gt_tensor *z = gt_gan_noise(c, t->gan, t->batch, &t->rng);
+    gt_tensor *z = draw_noise(t);
     int old = gt_set_grad_enabled(c, record);
     gt_tensor *fake = gt_gan_generate(c, t->gan, z, labels_tensor(t, t->fake_label_buf), GT_MODE_TRAIN);
     gt_set_grad_enabled(c, old);
@@ -219,17 +279,20 @@ static int generator_step(gt_trainer *t, gt_tensor *fake, gt_stats *st) {
     gt_params_set_trainable(m->d, 0); /* no weight gradients for D in G's update */
     gt_tensor *df = gt_gan_discriminate(c, m, fake, labels_tensor(t, t->fake_label_buf), GT_MODE_TRAIN);
     gt_tensor *loss = g_loss_of(t, df, fake);
-    st->g_loss = loss->data[0];
-    int rc = gt_backward(c, loss);
+    double v = loss->data[0];
+    batch_means(t, &v, 1);
+    st->g_loss = v;
+    int rc = gt_backward(c, weighted(t, loss));
     gt_params_set_trainable(m->d, 1);
     if (rc) return rc;
-    gt_optim_step(t->opt_g, m->g);
+    step(t->opt_g, m->g);
     gt_ctx_reset(c);
     return GT_OK;
 }
 
 static int real_batch(gt_trainer *t) {
-    int rc = t->next_batch(t->batch_ud, t->real_buf, t->gan->arch->conditional ? t->label_buf : NULL);
+    int rc = t->next_batch(t->batch_ud, t->off, t->local, t->real_buf,
+                           t->gan->arch->conditional ? t->label_buf : NULL);
     if (!rc) t->batches++;
     return rc;
 }
