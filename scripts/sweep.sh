@@ -211,11 +211,25 @@ fmt_secs() {
     else printf '%ds' "$s"; fi
 }
 
-# RUN/sweep.state: key=value lines, replaced whole
-state_get() { [ -f "$1/sweep.state" ] && sed -n "s/^$2=//p" "$1/sweep.state" | tail -n 1; }
+# RUN/sweep.state: key=value lines, replaced whole.  Read and written with
+# the shell's own read and printf: a sweep of many short runs should not
+# spend its time starting sed and grep.
+state_get() { # DIR KEY: the value into $SV ("" when unset)
+    SV=""
+    [ -f "$1/sweep.state" ] || return 0
+    while IFS= read -r line; do
+        case $line in "$2="*) SV=${line#*=} ;; esac
+    done <"$1/sweep.state"
+}
 state_set() { # DIR KEY VALUE
-    { [ -f "$1/sweep.state" ] && grep -v "^$2=" "$1/sweep.state"; echo "$2=$3"; } >"$1/sweep.state.tmp" &&
-        mv "$1/sweep.state.tmp" "$1/sweep.state"
+    {
+        if [ -f "$1/sweep.state" ]; then
+            while IFS= read -r line; do
+                case $line in "$2="*) ;; *) printf '%s\n' "$line" ;; esac
+            done <"$1/sweep.state"
+        fi
+        printf '%s=%s\n' "$2" "$3"
+    } >"$1/sweep.state.tmp" && mv "$1/sweep.state.tmp" "$1/sweep.state"
 }
 
 # runs one program in the background and waits for it, so that a TERM
@@ -237,8 +251,8 @@ run_one() { # INDEX NAME SETS WORKER
     dir=$sweep/$rn
     tag="[$i/$total] $rn"
     mkdir -p "$dir" || { echo "sweep: $tag: FAILED: cannot create $dir"; echo failed >"$work/$i/result"; return; }
-    status=$(state_get "$dir" status)
-    if [ "$status" != done ]; then
+    state_get "$dir" status
+    if [ "$SV" != done ]; then
         args=""
         for kv in $sets; do args="$args --set $kv"; done
         how=""
@@ -256,8 +270,8 @@ run_one() { # INDEX NAME SETS WORKER
         run_logged "$dir/train.log" "$work/pid.$w" "$G" --threads "$threads" train "$config" --out "$dir" $fixed_args $args
         rc=$?
         t1=$(date +%s)
-        prev=$(state_get "$dir" train_seconds)
-        state_set "$dir" train_seconds $(( ${prev:-0} + t1 - t0 ))
+        state_get "$dir" train_seconds
+        state_set "$dir" train_seconds $(( ${SV:-0} + t1 - t0 ))
         if [ $rc -eq 130 ] || [ $rc -eq 143 ]; then
             state_set "$dir" status interrupted
             echo "sweep: $tag: interrupted after $(fmt_secs $((t1 - t0))); run the sweep again to resume"
@@ -278,7 +292,8 @@ run_one() { # INDEX NAME SETS WORKER
     else
         result=skipped
     fi
-    if [ -n "$eval_metrics" ] && [ "$(state_get "$dir" eval)" != "$eval_metrics" ]; then
+    state_get "$dir" eval
+    if [ -n "$eval_metrics" ] && [ "$SV" != "$eval_metrics" ]; then
         t0=$(date +%s)
         # shellcheck disable=SC2086
         run_logged "$dir/eval.log" "$work/pid.$w" "$G" --threads "$threads" eval "$dir" --metrics "$eval_metrics" $eval_args
