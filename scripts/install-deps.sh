@@ -4,7 +4,7 @@
 # Set GT_SKIP_DEPS=1 to skip it entirely (offline builds with everything present).
 set -eu
 
-PKGS="make gcc pkg-config libopenblas-openmp-dev libstb-dev zlib1g-dev libinih-dev dataset-fashion-mnist python3 python3-protobuf openmpi-bin libopenmpi-dev"
+PKGS="make gcc pkg-config libopenblas-openmp-dev libstb-dev zlib1g-dev libinih-dev dataset-fashion-mnist python3 python3-protobuf openmpi-bin libopenmpi-dev gnuplot-nox"
 
 [ "${GT_SKIP_DEPS:-0}" = 1 ] && exit 0
 

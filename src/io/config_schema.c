@@ -94,6 +94,9 @@ static const gt_cfg_key schema[] = {
     I("train", "sample_every", "500", 0, BIG, "write a sample grid every N steps (0: only at the end)"),
     I("train", "ckpt_every", "1000", 0, BIG, "write a checkpoint every N steps (0: only at the end)"),
     I("train", "keep_ckpts", "3", 1, 1000000, "keep the newest K checkpoints"),
+    I("train", "toyviz_every", "0", -1, BIG,
+      "toy2d: a four-panel picture (losses, points, D over z, D over the plane) every N steps "
+      "into toyviz/ (0: as train.sample_every, -1: never)"),
     I("train", "sample_n", "64", 1, 100000, "images in each sample grid"),
     I("train", "sample_nrow", "8", 1, 10000, "images per row of a sample grid"),
     B("train", "tensorboard", "true", "also write TensorBoard event files"),

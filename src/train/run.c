@@ -31,6 +31,7 @@
 #include "gantrain/sysmem.h"
 #include "gantrain/tfevents.h"
 #include "gantrain/threads.h"
+#include "gantrain/toyviz.h"
 #include "gantrain/train.h"
 
 /* ---- signals ------------------------------------------------------------ */
@@ -61,6 +62,7 @@ typedef struct run {
     char dir[PATH_MAX];
     gt_csvlog *csv;
     gt_tfevents *tb;
+    gt_toyviz *viz;         /* toy2d runs: the four-panel frames */
     int64_t total;          /* iterations to run */
     int n_fixed, fixed_nrow;
     float *fixed_z, *fixed_labels;
@@ -772,7 +774,7 @@ static int open_dir(run *r, int resume) {
         if (!r->tb) return GT_ERR;
         if (resume && (rc = gt_tfevents_session_start(r->tb, r->tr.step))) return rc;
     }
-    return GT_OK;
+    return gt_toyviz_open(&r->viz, r->dir, &r->tr, r->ds, r->tb, resume);
 }
 
 static int log_step(run *r, const gt_stats *s) {
@@ -797,6 +799,7 @@ static int log_step(run *r, const gt_stats *s) {
 
 static void free_run(run *r) {
     if (r->lock_fd >= 0) close(r->lock_fd);
+    gt_toyviz_free(r->viz);
     gt_csvlog_close(r->csv);
     gt_tfevents_close(r->tb);
     if (r->gan) gt_trainer_free(&r->tr);
@@ -913,6 +916,7 @@ int gt_run_train(const gt_run_opts *o) {
             int64_t st = r.tr.step;
             if (!rc && (st % log_every == 0 || st == r.total)) rc = log_step(&r, &s);
             if (!rc && sample_every > 0 && st % sample_every == 0) rc = write_samples(&r);
+            if (!rc) rc = gt_toyviz_step(r.viz);
             if (!rc && ckpt_every > 0 && st % ckpt_every == 0 && st != r.total) rc = save_ckpt(&r);
             if (rc && r.tr.diverged && (rc = rollback(&r)) == GT_OK) continue;
             if (rc) return fail(&r, rc);

@@ -1,0 +1,113 @@
+# sweep.sh — scripts/sweep.sh and scripts/summarize on tiny toy2d runs: the
+# grid and its names, two runs at a time, a failed run reported while the
+# others finish, finished runs skipped and an interrupted run resumed (to
+# the same log as an uninterrupted one), eval called per run, usage
+# errors; the summary's numbers (mean ± std over seeds from eval.jsonl
+# files written here) and its plots.
+
+SW="$ROOT/scripts/sweep.sh"
+SUM="$ROOT/scripts/summarize"
+cat > swtoy.ini <<'EOF'
+[model]
+preset = gan
+z_dim = 2
+g_hidden = 16,16
+d_hidden = 16,16
+g_batchnorm = false
+[data]
+dataset = toy2d
+toy = circle
+toy_n = 512
+[train]
+steps = 6
+batch_size = 64
+log_every = 1
+sample_every = 0
+ckpt_every = 3
+toyviz_every = -1
+progress = lines
+EOF
+
+# a 2 x 2 grid with 2 seeds; batch_size = 100000 cannot run on 512 points
+"$SW" swtoy.ini lr=1e-3,2e-4 batch_size=64,100000 --seeds 2 --jobs 2 --root sw --name grid --gantrain "$G" > grid.out 2>&1
+echo "exit $?" >> grid.out
+expect sweep_grid_exit 0 "^exit 1$" -- tail -n 1 grid.out
+expect sweep_grid_counts 0 "4/8 finished \(0 skipped as already done\), 4 failed" -- cat grid.out
+expect sweep_failure_reported 0 "\[3/8\] lr=1e-3,batch_size=100000,seed=1: FAILED \(exit 1\).*fewer than one batch" -- cat grid.out
+expect sweep_others_finish 0 "\[8/8\] lr=2e-4,batch_size=100000,seed=2: FAILED" -- cat grid.out
+expect sweep_trained 0 "\[6/8\] lr=2e-4,batch_size=64,seed=2: trained in" -- cat grid.out
+expect sweep_names_and_settings 0 "^lr = 2e-4" -- \
+    sh -c 'test $(grep -c . "sw/grid/lr=2e-4,batch_size=64,seed=2/log.csv") -eq 7 && grep -q "^seed = 2" "sw/grid/lr=2e-4,batch_size=64,seed=2/config.ini" && grep "^lr = " "sw/grid/lr=2e-4,batch_size=64,seed=2/config.ini"'
+expect sweep_state 0 "status=done" -- cat "sw/grid/lr=1e-3,batch_size=64,seed=1/sweep.state"
+expect sweep_state_failed 0 "status=failed" -- cat "sw/grid/lr=1e-3,batch_size=100000,seed=2/sweep.state"
+# again: the finished runs are skipped, the failed ones tried again
+expect sweep_rerun_skips 1 "4/8 finished \(4 skipped as already done\), 4 failed" -- \
+    "$SW" swtoy.ini lr=1e-3,2e-4 batch_size=64,100000 --seeds 2 --jobs 2 --root sw --name grid --gantrain "$G"
+expect sweep_rerun_skip_line 0 "\[1/1\] lr=1e-3,batch_size=64,seed=1: already finished, skipped" -- \
+    "$SW" swtoy.ini lr=1e-3 batch_size=64 --seeds 1 --root sw --name grid --gantrain "$G"
+
+# an interrupted run (a checkpoint at step 3, no sweep.state) is resumed,
+# and ends with the log of the uninterrupted run of the same settings
+"$G" --threads 1 train swtoy.ini --out "sw/resume/lr=1e-3,batch_size=64,seed=1" --set optim.lr=1e-3 --steps 3 >/dev/null 2>&1
+expect sweep_resumes 0 "\[1/1\] lr=1e-3,batch_size=64,seed=1: trained \(resumed\)" -- \
+    "$SW" swtoy.ini lr=1e-3 batch_size=64 --seeds 1 --threads 1 --root sw --name resume --gantrain "$G"
+expect sweep_resumed_log 0 "resuming at step 3" -- cat "sw/resume/lr=1e-3,batch_size=64,seed=1/train.log"
+expect sweep_resumed_equals_full 0 "" -- cmp "sw/resume/lr=1e-3,batch_size=64,seed=1/log.csv" "sw/grid/lr=1e-3,batch_size=64,seed=1/log.csv"
+
+# --eval runs `gantrain eval RUN --metrics LIST ARGS` once per run; a stand-in
+# for gantrain eval appends its arguments to eval.jsonl
+cat > fake-gantrain <<EOF
+#!/bin/sh
+if [ "\$3" = eval ]; then
+    echo "{\"step\": 6, \"args\": \"\$*\", \"fid\": 1.5}" >> "\$4/eval.jsonl"
+    exit 0
+fi
+exec "$G" "\$@"
+EOF
+chmod +x fake-gantrain
+expect sweep_eval 0 "evaluated \(fid,kid\)" -- \
+    "$SW" swtoy.ini lr=1e-3,2e-4 --jobs 2 --root sw --name ev --eval fid,kid --eval-args "--n 50" --gantrain ./fake-gantrain
+expect sweep_eval_args 0 "eval sw/ev/lr=2e-4 --metrics fid,kid --n 50" -- cat sw/ev/lr=2e-4/eval.jsonl
+expect sweep_eval_once 0 "2/2 finished \(2 skipped" -- \
+    "$SW" swtoy.ini lr=1e-3,2e-4 --jobs 2 --root sw --name ev --eval fid,kid --eval-args "--n 50" --gantrain ./fake-gantrain
+expect sweep_eval_once_lines 0 "^1$" -- sh -c 'grep -c . sw/ev/lr=2e-4/eval.jsonl'
+# a failing eval is reported as such (toy2d points have no images to evaluate)
+printf '#!/bin/sh\n[ "$3" = eval ] && { echo "gantrain: no eval here" >&2; exit 1; }\nexec "%s" "$@"\n' "$G" > bad-gantrain
+chmod +x bad-gantrain
+expect sweep_eval_failure 1 "lr=1e-3: eval FAILED \(exit 1\): no eval here" -- \
+    "$SW" swtoy.ini lr=1e-3 --root sw --name ev2 --eval fid --gantrain ./bad-gantrain
+
+# mistakes are found before anything runs
+expect sweep_unknown_key 2 "unknown config key 'batch_sise' \(similar: .*train.batch_size" -- "$SW" swtoy.ini batch_sise=1 --gantrain "$G"
+expect sweep_bad_value 2 "lr=1e9: --set optim.lr: optim.lr: 1e\+09 is out of range" -- "$SW" swtoy.ini lr=1e-3,1e9 --gantrain "$G"
+expect sweep_no_config 2 "nope.ini: no such config file" -- "$SW" nope.ini lr=1 --gantrain "$G"
+expect sweep_bad_jobs 2 "--jobs wants a count" -- "$SW" swtoy.ini lr=1 --jobs x --gantrain "$G"
+expect sweep_dry_run 0 "sw/dry/clip=0.02,seed=2: .* --threads 2 train swtoy.ini --out sw/dry/clip=0.02,seed=2 .*--set train.clip=0.02 --set train.seed=2" -- \
+    "$SW" swtoy.ini clip=0.01,0.02 --seeds 2 --threads 2 --root sw --name dry --gantrain "$G" --dry-run
+
+# ---- summarize ----------------------------------------------------------------
+# eval.jsonl as gantrain eval writes it: the newest line of the last step counts
+for s in 1 2; do
+    for lr in 1e-3 2e-4; do
+        d="sw/grid/lr=$lr,batch_size=64,seed=$s"
+        case $lr in 1e-3) fid=$((10 * s)) ;; *) fid=$((30 + s)) ;; esac
+        {
+            echo '{"time": "2025-01-01T00:00:00Z", "ckpt": "x", "step": 3, "n": 100, "seed": 1, "features": "classifier", "fid": 999, "kid": 9, "kid_std": 1}'
+            echo "{\"time\": \"2025-01-01T00:00:01Z\", \"ckpt\": \"x\", \"step\": 6, \"real\": \"toy, split\", \"n\": 100, \"n_real\": 100, \"seed\": 1, \"features\": \"classifier\", \"dim\": 64, \"fid\": $fid, \"kid\": 0.0$s, \"kid_std\": 0.001, \"precision\": 0.5, \"recall\": null, \"f1\": 0.25, \"seconds\": 1.5}"
+        } > "$d/eval.jsonl"
+    done
+done
+expect summarize_table 0 "\| lr=1e-3,batch_size=64 \| 1e-3 \| 2 \| 6 \|.* 15 ± 7.1 \| 0.015 ± 0.0071 \| 0.5 ± 0 \| \| 0.25 ± 0 \|" -- \
+    "$SUM" sw/grid --out sumout --at-epochs 0.25,0.5
+expect summarize_csv 0 "^\"lr=2e-4,batch_size=64\",2e-4,2,6,.*,31.5,0.7071,0.015,0.007071," -- cat sumout/summary.csv
+expect summarize_runs_csv 0 "^5$" -- sh -c 'grep -c . sumout/runs.csv'
+expect summarize_failed_runs_left_out 1 "" -- grep -q "100000" sumout/runs.csv
+expect summarize_losses_at 0 "\| lr=2e-4,batch_size=64 \| [-0-9.e]+ ± [-0-9.e]+ \|" -- cat sumout/losses_at.md
+# each plot a PNG of 1100 x 520 (the IHDR width and height, big-endian)
+expect summarize_plots 0 "^89504e47 0000044c 00000208$" -- \
+    sh -c 'od -An -tx1 -N24 sumout/g_loss.png | tr -d " \n" | sed "s/^\(.\{8\}\).\{24\}\(.\{8\}\)\(.\{8\}\)$/\1 \2 \3/"'
+expect summarize_plot_files 0 "" -- test -s sumout/d_loss.png
+expect summarize_curves 0 "" -- sh -c '"$0" sw/grid --out sumout2 --curves d_real --smooth 2 --quiet 2>/dev/null && test -s sumout2/d_real.png && test ! -e sumout2/d_loss.png' "$SUM"
+expect summarize_no_runs 1 "no runs \(directories with log.csv\)" -- "$SUM" sumout2
+expect summarize_bad_option 2 "unknown option '--bogus'" -- "$SUM" sw/grid --bogus
+expect summarize_no_dir 2 "nowhere: no such directory" -- "$SUM" nowhere
