@@ -33,6 +33,10 @@ GT_TEST(csvlog_numbers_read_back_bit_exact) {
     CHECK(!strcmp(gt_csv_number(1.0 / 3.0, b, sizeof b), "0.3333333333333333"));
     CHECK(!strcmp(gt_csv_number(1.0f / 3.0f, b, sizeof b), "0.33333334"));
     CHECK(!strcmp(gt_csv_number(3, b, sizeof b), "3"));
+    CHECK(!strcmp(gt_csv_number(10, b, sizeof b), "10"));
+    CHECK(!strcmp(gt_csv_number(150, b, sizeof b), "150"));
+    CHECK(!strcmp(gt_csv_number(4000000, b, sizeof b), "4000000"));
+    CHECK(!strcmp(gt_csv_number(2e-4, b, sizeof b), "0.0002"));
     CHECK(!strcmp(gt_csv_number(-0.0, b, sizeof b), "-0"));
     CHECK(!strcmp(gt_csv_number(1e-45f, b, sizeof b), "1e-45"));
     CHECK(!strcmp(gt_csv_number(NAN, b, sizeof b), "nan"));

@@ -31,7 +31,14 @@ char *gt_csv_number(double v, char *out, size_t size) {
     for (int p = 1; p <= maxp; p++) {
         snprintf(out, size, "%.*g", p, v);
         double d = strtod(out, NULL);
-        if (is_float ? (strtof(out, NULL) == (float)v && (float)d == (float)v) : d == v) break;
+        if (is_float ? (strtof(out, NULL) == (float)v && (float)d == (float)v) : d == v) {
+            /* 10 and 150 rather than 1e+01 and 1.5e+02: as many digits as
+             * the integer part has (still exact, and easier to read) */
+            double a = fabs(v);
+            int digits = a >= 1 && a < 1e15 ? (int)floor(log10(a)) + 1 : 0;
+            if (digits > p && strchr(out, 'e')) snprintf(out, size, "%.*g", digits, v);
+            break;
+        }
     }
     return out;
 }
