@@ -41,5 +41,11 @@ int gt_fsync(FILE *f);
  * it is.  NULL passes through. */
 FILE *gt_fault_wrap(FILE *f, const char *path);
 int gt_is_dir(const char *path);
+/* A file that ships with gantrain (data/classifier_fashion.gtck, say), named
+ * relative to the source tree: the path itself when it exists from the
+ * current directory, else the same path next to the gantrain binary (so
+ * `/somewhere/gantrain eval ...` run from any directory finds it), else the
+ * path unchanged (for the error message).  Writes into buf. */
+void gt_shipped_path(const char *rel, char *buf, size_t size);
 
 #endif

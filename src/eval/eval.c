@@ -631,9 +631,11 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
     else if (!strcmp(features, "classifier")) {
         /* the classifier of the real data's dataset */
         const gt_config *dc = real.kind == SET_DATA ? real.dcfg : fake.kind == SET_DATA ? fake.dcfg : ecfg;
-        gt_classifier_default_path(gt_cfg_str(dc, "data", "dataset"), wpath, sizeof wpath);
+        char rel[PATH_MAX];
+        gt_classifier_default_path(gt_cfg_str(dc, "data", "dataset"), rel, sizeof rel);
+        gt_shipped_path(rel, wpath, sizeof wpath);
     } else {
-        snprintf(wpath, sizeof wpath, "%s", GT_INCEPTION_DEFAULT_WEIGHTS);
+        gt_shipped_path(GT_INCEPTION_DEFAULT_WEIGHTS, wpath, sizeof wpath);
     }
     if (!(e = gt_extractor_open(features, wpath))) {
         rc = strstr(gt_error(), "--features:") ? GT_ERR_USAGE : GT_ERR;

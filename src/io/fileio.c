@@ -140,6 +140,21 @@ int gt_path_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
+void gt_shipped_path(const char *rel, char *buf, size_t size) {
+    snprintf(buf, size, "%s", rel);
+    if (rel[0] == '/' || gt_path_exists(rel)) return;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = 0;
+    char alt[4096 + 256];
+    snprintf(alt, sizeof alt, "%s/%s", exe, rel);
+    if (gt_path_exists(alt)) snprintf(buf, size, "%s", alt);
+}
+
 int gt_is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
