@@ -17,6 +17,7 @@ npz_writer_ref.npz -- np.savez of the arrays tests/test_npz.c writes with
     gt_npz_write, for a byte-for-byte comparison.
 npz_variants.npz -- members in .npy format versions 2.0 and 3.0 and big-endian
     ones (np.savez writes 1.0, little-endian).
+npz_nd.npz -- 4-D arrays in C and Fortran order and a 5-D one.
 npz_stream.npz -- np.savez_compressed to an unseekable stream: members with
     data descriptors.
 """
@@ -287,6 +288,12 @@ def make_npz():
         f.write(bytes(stream.data))
     with zipfile.ZipFile(os.path.join(OUT, "npz_stream.npz")) as z:
         assert all(i.flag_bits & 8 for i in z.infolist()), "expected data descriptors"
+    # arrays of 3 to 5 dimensions (convolution kernels, as
+    # scripts/convert-inception.py writes them), C and Fortran order
+    kern = np.array([[[[(a * 27 + b * 9 + c * 3 + d - 20) / 11.0 for d in range(3)] for c in range(3)]
+                      for b in range(3)] for a in range(2)])
+    np.savez(os.path.join(OUT, "npz_nd.npz"), kernel=kern, kernel_f=np.asfortranarray(kern),
+             kernel32=kern.astype(np.float32), five=np.zeros((1, 2, 1, 2, 1)))
     print("npz files written")
 
 

@@ -20,13 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One array.  data is row-major float64, shape[0] * shape[1] elements for
- * ndim 2, shape[0] for ndim 1, one element for ndim 0 (unused shape entries
- * are 1). */
+#define GT_NPZ_MAX_DIMS 4 /* convolution kernels [out, in, kh, kw] */
+
+/* One array.  data is row-major float64, the product of shape[0..ndim-1]
+ * elements (one for ndim 0; unused shape entries are 1). */
 typedef struct gt_npz_array {
     const char *name; /* without ".npy" */
-    int ndim;         /* 0, 1 or 2 */
-    int64_t shape[2];
+    int ndim;         /* 0 .. GT_NPZ_MAX_DIMS */
+    int64_t shape[GT_NPZ_MAX_DIMS];
     double *data;
 } gt_npz_array;
 
@@ -52,7 +53,7 @@ int gt_npz_read(gt_npz *z, const char *name, gt_npz_array *out);
 void gt_npz_array_free(gt_npz_array *a); /* frees data; accepts NULL */
 
 /* Writes n arrays (names must be unique, non-empty, < 200 bytes, without
- * "/"; ndim 0..2; each member < 4 GiB) to path atomically. */
+ * "/"; ndim 0..GT_NPZ_MAX_DIMS; each member < 4 GiB) to path atomically. */
 int gt_npz_write(const char *path, int n, const gt_npz_array *arrays);
 /* The same archive into a malloc'd buffer (for tests and callers that embed it). */
 int gt_npz_write_mem(int n, const gt_npz_array *arrays, unsigned char **buf, size_t *len);

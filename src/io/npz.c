@@ -378,7 +378,7 @@ typedef struct npy_header {
     char descr[16];
     int fortran;
     int ndim;
-    int64_t shape[2];
+    int64_t shape[GT_NPZ_MAX_DIMS];
 } npy_header;
 
 typedef struct hparser {
@@ -461,7 +461,7 @@ static int parse_npy_header(const char *s, size_t n, npy_header *h, const char *
                 }
                 if (!digits) goto bad;
                 if (p.i < p.n && p.s[p.i] == 'L') p.i++; /* Python 2 long */
-                if (dims < 2) h->shape[dims] = v;
+                if (dims < GT_NPZ_MAX_DIMS) h->shape[dims] = v;
                 if (++dims > 32) goto bad;
                 if (!hp_eat(&p, ',')) {
                     if (!hp_eat(&p, ')')) goto bad;
@@ -480,11 +480,11 @@ static int parse_npy_header(const char *s, size_t n, npy_header *h, const char *
     }
     hp_ws(&p);
     if (p.i != p.n || have != 7) goto bad;
-    if (dims > 2)
-        return gt_error_set("%s: member '%s' has %d dimensions; gantrain reads arrays of up to 2",
-                            label, mname, dims);
+    if (dims > GT_NPZ_MAX_DIMS)
+        return gt_error_set("%s: member '%s' has %d dimensions; gantrain reads arrays of up to %d",
+                            label, mname, dims, GT_NPZ_MAX_DIMS);
     h->ndim = dims;
-    for (int k = dims; k < 2; k++) h->shape[k] = 1;
+    for (int k = dims; k < GT_NPZ_MAX_DIMS; k++) h->shape[k] = 1;
     return GT_OK;
 bad:
     return gt_error_set("%s: member '%s': malformed .npy header", label, mname);
@@ -551,7 +551,15 @@ static int decode_npy(const gt_npz *z, const member *m, const unsigned char *d, 
         return gt_error_set("%s: member '%s': out of memory for %llu values", label, mname,
                             (unsigned long long)count);
     const unsigned char *src = d + data_off;
-    int64_t rows = h.shape[0], cols = h.shape[1];
+    /* Fortran order stores the first index fastest: element i's index
+     * (i0, i1, ...) goes to its row-major place.  idx counts it along. */
+    int64_t idx[GT_NPZ_MAX_DIMS] = {0}, stride[GT_NPZ_MAX_DIMS];
+    uint64_t st = 1;
+    for (int k = h.ndim - 1; k >= 0; k--) {
+        stride[k] = (int64_t)st;
+        st *= (uint64_t)h.shape[k];
+    }
+    uint64_t dst = 0;
     for (uint64_t i = 0; i < count; i++) {
         unsigned char e[8];
         for (int k = 0; k < item; k++) e[k] = src[i * item + (swap ? item - 1 - k : k)];
@@ -563,15 +571,21 @@ static int decode_npy(const gt_npz *z, const member *m, const unsigned char *d, 
             memcpy(&f, e, 4);
             v = f;
         }
-        /* Fortran order stores column by column: element i is (i % rows, i / rows) */
-        uint64_t dst = i;
-        if (h.fortran && h.ndim == 2) dst = (i % (uint64_t)rows) * (uint64_t)cols + i / (uint64_t)rows;
+        if (!h.fortran || h.ndim < 2) {
+            out_d[i] = v;
+            continue;
+        }
         out_d[dst] = v;
+        for (int k = 0; k < h.ndim; k++) { /* the next Fortran-order index */
+            dst += (uint64_t)stride[k];
+            if (++idx[k] < h.shape[k]) break;
+            dst -= (uint64_t)stride[k] * (uint64_t)h.shape[k];
+            idx[k] = 0;
+        }
     }
     out->name = m->short_name;
     out->ndim = h.ndim;
-    out->shape[0] = h.shape[0];
-    out->shape[1] = h.shape[1];
+    for (int k = 0; k < GT_NPZ_MAX_DIMS; k++) out->shape[k] = h.shape[k];
     out->data = out_d;
     return GT_OK;
 }
@@ -611,13 +625,14 @@ void gt_npz_array_free(gt_npz_array *a) {
  * trailing newline.  Returns the header length (magic included) into hdr. */
 static size_t npy_header_bytes(const gt_npz_array *a, char *hdr, size_t cap) {
     char shape[64], dict[160];
-    if (a->ndim == 0)
-        snprintf(shape, sizeof shape, "()");
-    else if (a->ndim == 1)
+    if (a->ndim == 1) {
         snprintf(shape, sizeof shape, "(%lld,)", (long long)a->shape[0]);
-    else
-        snprintf(shape, sizeof shape, "(%lld, %lld)", (long long)a->shape[0],
-                 (long long)a->shape[1]);
+    } else {
+        size_t k = (size_t)snprintf(shape, sizeof shape, "(");
+        for (int d = 0; d < a->ndim; d++)
+            k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%lld", d ? ", " : "", (long long)a->shape[d]);
+        snprintf(shape + k, sizeof shape - k, ")");
+    }
     int len = snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }",
                        shape);
     if (a->ndim > 0) {
@@ -654,9 +669,9 @@ static int check_arrays(int n, const gt_npz_array *arrays, const char *what) {
         for (int j = 0; j < i; j++)
             if (!strcmp(arrays[j].name, a->name))
                 return gt_error_set("%s: array name '%s' given twice", what, a->name);
-        if (a->ndim < 0 || a->ndim > 2)
-            return gt_error_set("%s: array '%s' has %d dimensions (0..2 supported)", what, a->name,
-                                a->ndim);
+        if (a->ndim < 0 || a->ndim > GT_NPZ_MAX_DIMS)
+            return gt_error_set("%s: array '%s' has %d dimensions (0..%d supported)", what, a->name,
+                                a->ndim, GT_NPZ_MAX_DIMS);
         for (int k = 0; k < a->ndim; k++)
             if (a->shape[k] < 0 || a->shape[k] > ((int64_t)1 << 31))
                 return gt_error_set("%s: array '%s' has a bad shape", what, a->name);
