@@ -14,6 +14,7 @@ typedef struct gt_bench_result {
     double gflop_per_iter, gflops;
     double sgemm_gflops;   /* this machine, same threads */
     double peak_rss_mb;
+    double arena_peak_mb, arena_reserved_mb; /* the step arena: most in use at once, reserved */
 } gt_bench_result;
 
 /* Best sustained single-process sgemm GFLOP/s with the current threads. */

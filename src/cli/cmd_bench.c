@@ -63,7 +63,8 @@ int gt_cmd_bench(int argc, char **argv) {
         printf("FLOPs         %.3f GFLOP per iteration (GEMMs and convolutions)\n", r.gflop_per_iter);
         printf("throughput    %.1f GFLOP/s = %.0f%% of this machine's sgemm (%.1f GFLOP/s)\n", r.gflops,
                100.0 * r.gflops / peak, peak);
-        printf("peak memory   %.0f MiB\n", r.peak_rss_mb);
+        printf("peak memory   %.0f MiB (step arena: %.0f MiB in use at most, %.0f MiB reserved)\n", r.peak_rss_mb,
+               r.arena_peak_mb, r.arena_reserved_mb);
     }
     gt_config_free(cfg);
     return GT_EXIT_OK;

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "gantrain/arena.h"
 #include "gantrain/error.h"
 #include "gantrain/models.h"
 #include "gantrain/threads.h"
@@ -125,6 +126,8 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         r->peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+        r->arena_peak_mb = (double)gt_arena_peak(gt_ctx_arena(t.ctx)) / (1 << 20);
+        r->arena_reserved_mb = (double)gt_arena_reserved(gt_ctx_arena(t.ctx)) / (1 << 20);
     }
     free(ms);
     gt_trainer_free(&t);
