@@ -140,3 +140,59 @@ GT_TEST(autograd_steady_state_allocates_nothing) {
     gt_ctx_free(c);
     gt_params_free(p);
 }
+
+/* gt_elu_inplace gives gt_elu's values, first and second derivatives, bit
+ * for bit, while overwriting its input (a linear op's output here) */
+static gt_tensor *elu_net(gt_ctx *c, gt_tensor *x, gt_tensor *w, int inplace) {
+    gt_tensor *h = gt_matmul(c, x, w, 0, 0);
+    return inplace ? gt_elu_inplace(c, h, 0.7f) : gt_elu(c, h, 0.7f);
+}
+
+GT_TEST(autograd_elu_inplace_equals_elu) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 21);
+    gt_tensor *x = gt_new(c, 2, (int[]){6, 5}), *w = gt_new(c, 2, (int[]){5, 4});
+    gt_rng_fill_normal(&r, x->data, x->n, 0, 1);
+    gt_rng_fill_normal(&r, w->data, w->n, 0, 1);
+    gt_requires_grad(w);
+    gt_tensor *res[2][3];
+    for (int k = 0; k < 2; k++) {
+        gt_tensor *y = elu_net(c, x, w, k);
+        gt_tensor *s = gt_sum(c, gt_mul(c, y, y), GT_ALL, 0), *g, *gg;
+        CHECK(gt_grad(c, s, NULL, 1, &w, &g, 1) == 0); /* create_graph: g is differentiable */
+        CHECK(gt_grad(c, gt_sum(c, gt_mul(c, g, g), GT_ALL, 0), NULL, 1, &w, &gg, 0) == 0);
+        res[k][0] = y, res[k][1] = g, res[k][2] = gg;
+    }
+    for (int j = 0; j < 3; j++) {
+        CHECK(res[0][j]->n == res[1][j]->n);
+        CHECKF(!memcmp(res[0][j]->data, res[1][j]->data, sizeof(float) * (size_t)res[0][j]->n),
+               "result %d differs", j);
+    }
+    int neg = 0;
+    for (int64_t i = 0; i < res[1][0]->n; i++) neg += res[1][0]->data[i] < 0;
+    CHECK(neg > 3 && neg < res[1][0]->n - 3); /* both sides of the kink were exercised */
+    gt_ctx_free(c);
+}
+
+/* gt_backward reuses the buffers of gradients it has consumed: a chain of 24
+ * ops grows the arena by a few tensors, not 24, and the gradient equals the
+ * one of a pass that keeps everything (create_graph) bit for bit */
+GT_TEST(autograd_backward_recycles_gradients) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 22);
+    gt_tensor *x = gt_new(c, 2, (int[]){64, 1024});
+    gt_rng_fill_normal(&r, x->data, x->n, 0, 0.5);
+    gt_requires_grad(x);
+    gt_tensor *h = x;
+    for (int i = 0; i < 8; i++) h = gt_tanh(c, gt_add(c, gt_scale(c, h, 1.1f), gt_mul(c, h, h)));
+    gt_tensor *loss = gt_sum(c, h, GT_ALL, 0), *keep, *g;
+    CHECK(gt_grad(c, loss, NULL, 1, &x, &keep, 1) == 0);
+    size_t before = gt_arena_used(gt_ctx_arena(c));
+    CHECK(gt_grad(c, loss, NULL, 1, &x, &g, 0) == 0);
+    size_t grown = gt_arena_used(gt_ctx_arena(c)) - before, tensor = sizeof(float) * (size_t)x->n;
+    CHECKF(grown < 8 * tensor, "backward took %zu tensors' worth of memory", grown / tensor);
+    CHECK(!memcmp(keep->data, g->data, tensor));
+    gt_ctx_free(c);
+}

@@ -95,6 +95,11 @@ gt_tensor *gt_clamp_min(gt_ctx *c, gt_tensor *x, float lo);      /* max(x, lo) *
 gt_tensor *gt_relu(gt_ctx *c, gt_tensor *x);                     /* max(x, 0) */
 gt_tensor *gt_leaky_relu(gt_ctx *c, gt_tensor *x, float slope);  /* x>0 ? x : slope*x */
 gt_tensor *gt_elu(gt_ctx *c, gt_tensor *x, float alpha);         /* x>0 ? x : alpha*(e^x-1) */
+/* elu written over x's own data (the result shares it; x's values are gone):
+ * for a conv or linear output that nothing else reads, as PyTorch's
+ * inplace=True.  Its backward needs only the result (y>0 exactly where x>0),
+ * so one activation-sized tensor less is kept for the backward pass. */
+gt_tensor *gt_elu_inplace(gt_ctx *c, gt_tensor *x, float alpha);
 gt_tensor *gt_tanh(gt_ctx *c, gt_tensor *x);
 gt_tensor *gt_sigmoid(gt_ctx *c, gt_tensor *x);                  /* 1/(1+e^-x) */
 /* Backward helpers, differentiable themselves (used by the rules above). */

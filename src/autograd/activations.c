@@ -100,6 +100,25 @@ gt_tensor *gt_elu(gt_ctx *c, gt_tensor *x, float alpha) {
     return o;
 }
 
+/* in place: y > 0 exactly where x > 0 (alpha*(e^x-1) <= 0 for x <= 0), so
+ * y stands in for x in the mask, and the values equal gt_elu's */
+static void vjp_elu_inplace(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin, const int *need) {
+    (void)need;
+    gin[0] = gt_elu_backward(c, g, n->out, n->out, n->farg[0]);
+}
+static const gt_opdef op_elu_inplace = {"elu_inplace", vjp_elu_inplace, NULL};
+
+gt_tensor *gt_elu_inplace(gt_ctx *c, gt_tensor *x, float alpha) {
+    GT_ASSERTF(alpha > 0.0f, "elu_inplace needs alpha > 0 (got %g)", (double)alpha);
+    gt_tensor *o = gt_tensor_view_arena(gt_ctx_arena(c), x->data, x->ndim, x->shape);
+    float *xs = x->data;
+    GT_OMP_FOR(x->n)
+    for (int64_t i = 0; i < x->n; i++) xs[i] = xs[i] > 0.0f ? xs[i] : alpha * expm1f(xs[i]);
+    gt_node *n = GT_RECORD(c, &op_elu_inplace, o, x);
+    if (n) n->farg[0] = alpha;
+    return o;
+}
+
 /* ---- tanh --------------------------------------------------------------- */
 /* gx = g*(1-y^2); d/dg the same map, d/dy = -2*g*y */
 static void vjp_tanh_backward(gt_ctx *c, gt_node *n, gt_tensor *g, gt_tensor **gin,

@@ -14,6 +14,16 @@ struct gt_ctx {
     size_t scratch_n;
     uint64_t flops; /* multiply-adds x 2 of the GEMMs run so far */
     gt_reduce_fn reduce;
+    /* gradient buffers recycled within one backward pass (see recycle()) */
+    int recycling;
+    struct block {
+        float *p;
+        size_t bytes;
+        int free;
+    } *blocks;
+    size_t n_blocks, cap_blocks;
+    gt_tensor **live; /* tensors holding a pending gradient (gacc) */
+    size_t n_live, cap_live;
 };
 
 void gt_ctx_set_reducer(gt_ctx *c, gt_reduce_fn fn) { c->reduce = fn; }
@@ -34,6 +44,8 @@ void gt_ctx_free(gt_ctx *c) {
     gt_arena_free(c->arena);
     free(c->tape);
     free(c->scratch);
+    free(c->blocks);
+    free(c->live);
     free(c);
 }
 
@@ -66,7 +78,29 @@ float *gt_ctx_scratch(gt_ctx *c, size_t n) {
 /* ---- arena tensors ------------------------------------------------------ */
 
 gt_tensor *gt_new(gt_ctx *c, int ndim, const int *shape) {
-    return gt_tensor_arena(c->arena, ndim, shape);
+    if (!c->recycling) return gt_tensor_arena(c->arena, ndim, shape);
+    /* during a backward pass: the data goes in a block of the pass, a free
+     * one of a fitting size when there is one */
+    gt_tensor *t = gt_tensor_view_arena(c->arena, NULL, ndim, shape);
+    size_t bytes = (size_t)(t->n ? t->n : 1) * sizeof(float);
+    struct block *best = NULL;
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        struct block *b = &c->blocks[i];
+        if (b->free && b->bytes >= bytes && b->bytes - bytes <= bytes / 4 && (!best || b->bytes < best->bytes))
+            best = b;
+    }
+    if (!best) {
+        if (c->n_blocks == c->cap_blocks) {
+            c->cap_blocks = c->cap_blocks ? 2 * c->cap_blocks : 256;
+            c->blocks = gt_xrealloc(c->blocks, c->cap_blocks * sizeof *c->blocks);
+        }
+        best = &c->blocks[c->n_blocks++];
+        best->p = gt_arena_alloc(c->arena, bytes);
+        best->bytes = bytes;
+    }
+    best->free = 0;
+    t->data = best->p;
+    return t;
 }
 
 gt_tensor *gt_zeros(gt_ctx *c, int ndim, const int *shape) {
@@ -128,6 +162,46 @@ static int wanted_param(const gt_tensor *t, int to_params) {
     return to_params && (t->flags & GT_T_PARAM) && (t->flags & GT_T_REQUIRES_GRAD);
 }
 
+static void live_add(gt_ctx *c, gt_tensor *t) {
+    if (!c->recycling) return;
+    for (size_t i = 0; i < c->n_live; i++)
+        if (c->live[i] == t) return;
+    if (c->n_live == c->cap_live) {
+        c->cap_live = c->cap_live ? 2 * c->cap_live : 64;
+        c->live = gt_xrealloc(c->live, c->cap_live * sizeof *c->live);
+    }
+    c->live[c->n_live++] = t;
+}
+
+static void live_remove(gt_ctx *c, gt_tensor *t) {
+    for (size_t i = 0; i < c->n_live; i++)
+        if (c->live[i] == t) {
+            c->live[i] = c->live[--c->n_live];
+            return;
+        }
+}
+
+/* After a node's backward: every block of this pass that no pending
+ * gradient points into (the consumed gradient, the vjp's temporaries,
+ * gradients already added into a sum or into a parameter's grad) is free for
+ * the next allocations.  PyTorch frees these by reference counting; here the
+ * pending gradients are few, so asking each block whether one of them lies
+ * in it is cheap.  Only for passes that record nothing (create_graph off):
+ * a recorded graph keeps its tensors. */
+static void recycle(gt_ctx *c) {
+    for (size_t i = 0; i < c->n_blocks; i++) {
+        struct block *b = &c->blocks[i];
+        if (b->free) continue;
+        const char *lo = (const char *)b->p, *hi = lo + b->bytes;
+        int used = 0;
+        for (size_t j = 0; j < c->n_live && !used; j++) {
+            const char *d = (const char *)c->live[j]->gacc->data;
+            used = d >= lo && d < hi;
+        }
+        b->free = !used;
+    }
+}
+
 static void accumulate(gt_ctx *c, gt_tensor *t, gt_tensor *g, int to_params) {
     if (!gt_shape_eq(t, g)) {
         GT_ASSERTF(t->n == g->n, "gradient of shape %s for tensor of shape %s", GT_SHAPE_STR(g),
@@ -142,6 +216,7 @@ static void accumulate(gt_ctx *c, gt_tensor *t, gt_tensor *g, int to_params) {
         return;
     }
     t->gacc = t->gacc ? gt_add(c, t->gacc, g) : g;
+    live_add(c, t);
 }
 
 static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, gt_tensor **want,
@@ -178,6 +253,11 @@ static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, 
         out->gacc = gt_full(c, out->ndim, out->shape, 1.0f);
     }
 
+    /* recycling needs every pending gradient in c->live: wanted tensors
+     * keep theirs to the end */
+    c->recycling = !create_graph;
+    c->n_blocks = c->n_live = 0;
+    live_add(c, out);
     int rc = GT_OK;
     int need[16];
     gt_tensor *gin[16];
@@ -210,17 +290,23 @@ static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, 
             n->def->vjp(c, n, g, gd, nd);
             for (int i = 0; i < n->n_in; i++)
                 if (nd[i] && gd[i]) accumulate(c, n->in[i], gd[i], to_params);
-            continue;
+        } else {
+            n->def->vjp(c, n, g, gin, need);
+            for (int i = 0; i < ni; i++)
+                if (need[i] && gin[i]) accumulate(c, n->in[i], gin[i], to_params);
         }
-        n->def->vjp(c, n, g, gin, need);
-        for (int i = 0; i < ni; i++)
-            if (need[i] && gin[i]) accumulate(c, n->in[i], gin[i], to_params);
         /* this output's gradient is complete and used; drop the reference
          * unless the caller asked for it */
         int keep = 0;
         for (int i = 0; i < n_want; i++) keep |= want[i] == n->out;
-        if (!keep) n->out->gacc = NULL;
+        if (!keep) {
+            n->out->gacc = NULL;
+            live_remove(c, n->out);
+        }
+        if (c->recycling) recycle(c);
     }
+    c->recycling = 0;
+    c->n_blocks = c->n_live = 0;
     gt_set_grad_enabled(c, old);
     return rc;
 }

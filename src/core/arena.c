@@ -68,7 +68,13 @@ void *gt_arena_alloc(gt_arena *a, size_t bytes) {
         }
         if (!c->next) break;
     }
+    /* chunks grow by half of what is reserved: a request that does not fit
+     * leaves the rest of its chunk unused for this step, and in large
+     * chunks that rest is a small fraction (pages never touched cost no
+     * memory) */
     size_t size = need > CHUNK_MIN ? need : CHUNK_MIN;
+    if (size < a->reserved / 2) size = (a->reserved / 2 + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (a->reserved + size > a->cap) size = need; /* near the cap: only what is asked */
     chunk *c = chunk_new(a, size);
     /* append at the end so reset order is allocation order */
     chunk **tail = &a->head;
