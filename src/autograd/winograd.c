@@ -96,10 +96,72 @@ static void split_row(const float *xp, int r, const gt_conv_dims *d, int tw, flo
         return;
     }
     const float *row = xp + (int64_t)r * W;
-    for (int j = 0; j <= tw; j++) {
+    /* the edges with their bounds checks; between them a plain stride-2
+     * split that the compiler vectorises */
+    int lo = (pw + 1) / 2, hi = (W - 2 + pw) / 2; /* 0 <= 2j-pw and 2j-pw+1 < W */
+    if (hi > tw) hi = tw;
+    int j = 0;
+    for (; j <= tw && j < lo; j++) {
         int c0 = 2 * j - pw, c1 = c0 + 1;
         E[j] = (c0 >= 0 && c0 < W) ? row[c0] : 0.0f;
         O[j] = (c1 >= 0 && c1 < W) ? row[c1] : 0.0f;
+    }
+    const float *base = row - pw;
+    for (; j <= hi; j++) {
+        E[j] = base[2 * j];
+        O[j] = base[2 * j + 1];
+    }
+    for (; j <= tw; j++) {
+        int c0 = 2 * j - pw, c1 = c0 + 1;
+        E[j] = (c0 >= 0 && c0 < W) ? row[c0] : 0.0f;
+        O[j] = (c1 >= 0 && c1 < W) ? row[c1] : 0.0f;
+    }
+}
+
+/* The loops of the transforms, with restrict so that they vectorise (the
+ * arithmetic per element is the same as written, so results do not change). */
+static inline void bt_rows(const float *restrict d0, const float *restrict d1, const float *restrict d2,
+                           const float *restrict d3, float *restrict t0, float *restrict t1,
+                           float *restrict t2, float *restrict t3, int n) {
+    for (int j = 0; j < n; j++) {
+        t0[j] = d0[j] - d2[j];
+        t1[j] = d1[j] + d2[j];
+        t2[j] = d2[j] - d1[j];
+        t3[j] = d1[j] - d3[j];
+    }
+}
+static inline void bt_cols(const float *restrict te, const float *restrict to, float *restrict o0,
+                           float *restrict o1, float *restrict o2, float *restrict o3, int tw) {
+    for (int j = 0; j < tw; j++) {
+        o0[j] = te[j] - te[j + 1];
+        o1[j] = to[j] + te[j + 1];
+        o2[j] = te[j + 1] - to[j];
+        o3[j] = to[j] - to[j + 1];
+    }
+}
+static inline void at_rows(const float *restrict a, const float *restrict b, const float *restrict c2,
+                           const float *restrict e, float *restrict t0, float *restrict t1, int tw) {
+    for (int j = 0; j < tw; j++) {
+        t0[j] = a[j] + b[j] + c2[j];
+        t1[j] = b[j] - c2[j] - e[j];
+    }
+}
+static inline void at_cols(const float *restrict q0, const float *restrict q1, const float *restrict q2,
+                           const float *restrict q3, float *restrict yr, int full) {
+    for (int j = 0; j < full; j++) {
+        yr[2 * j] = q0[j] + q1[j] + q2[j];
+        yr[2 * j + 1] = q1[j] - q2[j] - q3[j];
+    }
+}
+static inline void a_cols(const float *restrict e0, const float *restrict e1, const float *restrict o0,
+                          const float *restrict o1, float sa, float sb, float *restrict q0,
+                          float *restrict q1, float *restrict q2, float *restrict q3, int tw) {
+    for (int j = 0; j < tw; j++) {
+        float g0 = sa * e0[j] + sb * e1[j], g1 = sa * o0[j] + sb * o1[j];
+        q0[j] = g0;
+        q1[j] = g0 + g1;
+        q2[j] = g0 - g1;
+        q3[j] = -g1;
     }
 }
 
@@ -131,27 +193,13 @@ static void input_transform(const float *x, int nb, const gt_conv_dims *d, tiles
              * even and odd columns separately */
             for (int e = 0; e < 2; e++) {
                 float *const *S = e ? O : E;
-                for (int j = 0; j <= tw; j++) {
-                    float d0 = S[0][j], d1 = S[1][j], d2 = S[2][j], d3 = S[3][j];
-                    T[0][e][j] = d0 - d2;
-                    T[1][e][j] = d1 + d2;
-                    T[2][e][j] = d2 - d1;
-                    T[3][e][j] = d1 - d3;
-                }
+                bt_rows(S[0], S[1], S[2], S[3], T[0][e], T[1][e], T[2][e], T[3][e], tw + 1);
             }
             /* columns of tile j: c0 = E[j], c1 = O[j], c2 = E[j+1], c3 = O[j+1] */
             float *out = v + (int64_t)ti * tw;
-            for (int i = 0; i < 4; i++) {
-                const float *te = T[i][0], *to = T[i][1];
-                float *o0 = out + (i * 4 + 0) * plane, *o1 = out + (i * 4 + 1) * plane,
-                      *o2 = out + (i * 4 + 2) * plane, *o3 = out + (i * 4 + 3) * plane;
-                for (int j = 0; j < tw; j++) {
-                    o0[j] = te[j] - te[j + 1];
-                    o1[j] = to[j] + te[j + 1];
-                    o2[j] = te[j + 1] - to[j];
-                    o3[j] = to[j] - to[j + 1];
-                }
-            }
+            for (int i = 0; i < 4; i++)
+                bt_cols(T[i][0], T[i][1], out + (i * 4 + 0) * plane, out + (i * 4 + 1) * plane,
+                        out + (i * 4 + 2) * plane, out + (i * 4 + 3) * plane, tw);
         }
         free(heap);
     }
@@ -176,11 +224,7 @@ static void output_transform(const float *M, int nb, int OC, const gt_conv_dims 
             for (int k = 0; k < 4; k++) {
                 const float *a = mm + (0 * 4 + k) * plane, *b = mm + (1 * 4 + k) * plane,
                             *c2 = mm + (2 * 4 + k) * plane, *e = mm + (3 * 4 + k) * plane;
-                float *t0 = t + (size_t)k * tw, *t1 = t + (size_t)(4 + k) * tw;
-                for (int j = 0; j < tw; j++) {
-                    t0[j] = a[j] + b[j] + c2[j];
-                    t1[j] = b[j] - c2[j] - e[j];
-                }
+                at_rows(a, b, c2, e, t + (size_t)k * tw, t + (size_t)(4 + k) * tw, tw);
             }
             for (int i = 0; i < 2; i++) {
                 int r = 2 * ti + i;
@@ -189,10 +233,7 @@ static void output_transform(const float *M, int nb, int OC, const gt_conv_dims 
                             *q2 = t + (size_t)(4 * i + 2) * tw, *q3 = t + (size_t)(4 * i + 3) * tw;
                 float *yr = yp + (int64_t)r * OW;
                 int full = OW / 2;
-                for (int j = 0; j < full; j++) {
-                    yr[2 * j] = q0[j] + q1[j] + q2[j];
-                    yr[2 * j + 1] = q1[j] - q2[j] - q3[j];
-                }
+                at_cols(q0, q1, q2, q3, yr, full);
                 if (OW & 1) yr[2 * full] = q0[full] + q1[full] + q2[full];
             }
         }
@@ -228,15 +269,8 @@ static void grad_transform(const float *dy, int nb, int OC, const gt_conv_dims *
             float *out = dd + (int64_t)ti * tw;
             for (int i = 0; i < 4; i++) {
                 float sa = i == 3 ? 0.0f : 1.0f, sb = i == 0 ? 0.0f : (i == 1 ? 1.0f : -1.0f);
-                float *q0 = out + (i * 4 + 0) * plane, *q1 = out + (i * 4 + 1) * plane,
-                      *q2 = out + (i * 4 + 2) * plane, *q3 = out + (i * 4 + 3) * plane;
-                for (int j = 0; j < tw; j++) {
-                    float g0 = sa * e0[j] + sb * e1[j], g1 = sa * o0[j] + sb * o1[j];
-                    q0[j] = g0;
-                    q1[j] = g0 + g1;
-                    q2[j] = g0 - g1;
-                    q3[j] = -g1;
-                }
+                a_cols(e0, e1, o0, o1, sa, sb, out + (i * 4 + 0) * plane, out + (i * 4 + 1) * plane,
+                       out + (i * 4 + 2) * plane, out + (i * 4 + 3) * plane, tw);
             }
         }
         free(heap);
