@@ -231,6 +231,23 @@ static int jpeg_dht_ok(const uint8_t *b, size_t n) {
 #undef AT
 }
 
+/* Every PNG chunk must fit in the file: stb grows its buffer to the length
+ * an IDAT chunk claims before reading it, so a 400-byte file could make it
+ * allocate gigabytes (found by tests/fuzz/fuzz_image.c). */
+static int png_chunks_ok(const uint8_t *b, size_t n) {
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (n < 8 || memcmp(b, sig, 8)) return 1; /* not a PNG: not our business here */
+    size_t p = 8;
+    while (p + 12 <= n) {
+        uint32_t len = (uint32_t)b[p] << 24 | (uint32_t)b[p + 1] << 16 | (uint32_t)b[p + 2] << 8 | b[p + 3];
+        if (len > n - p - 12) return 0;
+        int end = !memcmp(b + p + 4, "IEND", 4);
+        p += 12 + (size_t)len;
+        if (end) return 1;
+    }
+    return 0; /* no IEND: truncated */
+}
+
 int gt__image_decode(const uint8_t *buf, size_t len, const char *path, const gt_prep *p, int *oc,
                      int *oh, int *ow, uint8_t *dst, float **scratch, size_t *scap) {
     if (len == 0) return gt_error_set("%s: empty file (0 bytes); delete or replace it", path);
@@ -240,6 +257,9 @@ int gt__image_decode(const uint8_t *buf, size_t len, const char *path, const gt_
     if (buf[0] == 0xff && !jpeg_dht_ok(buf, len))
         return gt_error_set("%s: cannot decode image (corrupt JPEG: a Huffman table with more than "
                             "256 codes); delete or replace it", path);
+    if (!png_chunks_ok(buf, len))
+        return gt_error_set("%s: cannot decode image (corrupt or truncated PNG: a chunk runs past the end "
+                            "of the file); delete or replace it", path);
     int w, h, comp;
     if (!stbi_info_from_memory(buf, (int)len, &w, &h, &comp))
         return gt_error_set("%s: cannot decode image (%s); delete or replace it", path, stbi_failure_reason());
