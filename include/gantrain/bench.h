@@ -14,11 +14,17 @@ typedef struct gt_bench_result {
     double gflop_per_iter, gflops;
     double sgemm_gflops;   /* this machine, same threads */
     double peak_rss_mb;
+    /* data parallel (mpirun): ranks, and the time this rank spent in
+     * all-reduces (gradients, batch-norm statistics, batch-wide figures)
+     * per timed iteration; 1 and 0 in a single process */
+    int ranks;
+    double comm_ms;
 } gt_bench_result;
 
 /* Best sustained single-process sgemm GFLOP/s with the current threads. */
 double gt_bench_sgemm_gflops(double seconds);
-/* Runs warmup + iters iterations (iters <= 0: about `seconds` of them). */
+/* Runs warmup + iters iterations (iters <= 0: about `seconds` of them, as
+ * many on every rank). */
 int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_result *r);
 
 #endif
