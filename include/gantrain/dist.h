@@ -30,6 +30,9 @@ noreturn void gt_dist_abort(int code, const char *msg);
 /* Seconds spent in all-reduces so far (for bench and docs/scaling.md). */
 double gt_dist_comm_seconds(void);
 
+/* "Open MPI 4.1.4" in builds with MPI, else NULL (`gantrain version`). */
+const char *gt_dist_library(void);
+
 /* The share of a global batch of B samples that rank r of n takes:
  * [*off, *off + *count), the first B % n ranks taking one more. */
 void gt_dist_slice(int B, int r, int n, int *off, int *count);

@@ -106,6 +106,21 @@ void gt_dist_abort(int code, const char *msg) {
     exit(code);
 }
 
+const char *gt_dist_library(void) {
+#ifdef GT_MPI
+    /* the MPI this binary was compiled against (no MPI call needed) */
+#if defined(OMPI_MAJOR_VERSION)
+#define GT_STR2(x) #x
+#define GT_STR(x) GT_STR2(x)
+    return "Open MPI " GT_STR(OMPI_MAJOR_VERSION) "." GT_STR(OMPI_MINOR_VERSION) "." GT_STR(OMPI_RELEASE_VERSION);
+#else
+    return "MPI";
+#endif
+#else
+    return NULL;
+#endif
+}
+
 void gt_dist_slice(int B, int r, int n, int *off, int *count) {
     int base = B / n, extra = B % n;
     *count = base + (r < extra);
