@@ -151,7 +151,8 @@ if [ -n "$hosts" ]; then
             }
             printf "%s\t%d\n", $1, k
         }' "$hosts")
-    case $hostlist in "ERROR "*) die 2 "$(printf '%s\n' "$hostlist" | sed -n 's/^ERROR //p')" ;; esac
+    err=$(printf '%s\n' "$hostlist" | sed -n 's/^ERROR //p')
+    [ -z "$err" ] || die 2 "$err"
     nhosts=$(printf '%s\n' "$hostlist" | grep -c .)
     [ "$nhosts" -ge 1 ] || die 2 "$hosts: no hosts in the file (lines: host [slots=K])"
     [ "$jobs_given" = 1 ] || jobs=$nhosts
