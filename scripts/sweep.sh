@@ -31,7 +31,9 @@ CONFIG.ini --set KEY=V ...`, each run into SWEEP_DIR/<key=value,...>/.
                   runs on HOST with K ranks.  Every host must see this
                   directory, the config, the data and the binary at the same
                   paths (a shared filesystem) and accept ssh from here
-  --mpirun CMD    the launcher (default: $MPIRUN, else mpirun), split on spaces
+  --mpirun CMD    the launcher (default: $MPIRUN, else mpirun), split on spaces;
+                  with --mpi, "srun ..." works too (srun -n N); inside a Slurm
+                  allocation mpirun places the ranks on the allocated nodes
   --list          print the grid, one numbered combination per line, and stop
   --only I        run only combination I (1-based, as --list numbers them);
                   one task of a Slurm job array runs one combination
@@ -169,10 +171,13 @@ if [ -z "$threads" ]; then
         threads=1 # the slots of a host are its cores: one thread per rank
     else
         threads=$((cores / (jobs * ranks)))
+        # in Slurm, the cores Slurm gave each task
+        [ -n "${SLURM_CPUS_PER_TASK:-}" ] && [ -n "$mpi" ] && threads=$SLURM_CPUS_PER_TASK
         [ "$threads" -ge 1 ] || threads=1
     fi
 fi
-if [ -n "$mpi" ] && [ $((jobs * mpi * threads)) -gt "$cores" ]; then
+# (inside a Slurm allocation the ranks go where the allocation says)
+if [ -n "$mpi" ] && [ -z "${SLURM_JOB_ID:-}" ] && [ $((jobs * mpi * threads)) -gt "$cores" ]; then
     echo "sweep: warning: $jobs run(s) x $mpi ranks x $threads thread(s) > $cores cores: oversubscribed" >&2
 fi
 # the launcher of worker W's runs, into $LAUNCH: nothing, mpirun -np N,
@@ -180,11 +185,17 @@ fi
 launch_of() { # W
     LAUNCH=""
     if [ -n "$mpi" ]; then
-        LAUNCH="$mpirun"
-        # concurrent mpiruns would each pin their ranks to the same first cores
-        [ "$jobs" -gt 1 ] && LAUNCH="$LAUNCH --bind-to none"
-        [ "$mpi" -gt "$cores" ] && LAUNCH="$LAUNCH --oversubscribe"
-        LAUNCH="$LAUNCH -np $mpi"
+        case ${mpirun%% *} in
+        *srun) LAUNCH="$mpirun -n $mpi" ;; # Slurm places the ranks in its allocation
+        *)
+            LAUNCH="$mpirun"
+            if [ -z "${SLURM_JOB_ID:-}" ]; then
+                # concurrent mpiruns would each pin their ranks to the same first cores
+                [ "$jobs" -gt 1 ] && LAUNCH="$LAUNCH --bind-to none"
+                [ "$mpi" -gt "$cores" ] && LAUNCH="$LAUNCH --oversubscribe"
+            fi
+            LAUNCH="$LAUNCH -np $mpi" ;;
+        esac
     elif [ -n "$hosts" ]; then
         hi=$(( ($1 - 1) % nhosts + 1 ))
         hl=$(printf '%s\n' "$hostlist" | sed -n "${hi}p")
