@@ -37,8 +37,8 @@ field() { # JSON KEY
 }
 
 echo "# $(date '+%Y-%m-%d %H:%M') $(uptime | sed 's/.*load/load/'), $threads thread(s) per rank, $np ranks, ~${seconds}s each"
-echo "| preset | batch | n_critic | 1 process ms/iter | $np ranks ms/iter | speed-up | all-reduce ms/iter | all-reduce share | ms per sample per iteration (1 process) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| preset | batch | n_critic | 1 process ms/iter | $np ranks ms/iter | speed-up | all-reduce ms/iter | all-reduce share | all-reduces/iter | bytes/iter | ms per sample per iteration (1 process) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for p in $presets; do
     c=$(config_of "$p")
     one=$("$G" --threads "$threads" bench "$c" --seconds "$seconds" --json)
@@ -48,7 +48,8 @@ for p in $presets; do
     b=$(field "$one" batch) k=$(field "$one" n_critic)
     m1=$(field "$one" ms_median) mn=$(field "$many" ms_median)
     cm=$(field "$many" comm_ms) cf=$(field "$many" comm_fraction)
-    awk -v p="$p" -v b="$b" -v k="$k" -v m1="$m1" -v mn="$mn" -v cm="$cm" -v cf="$cf" 'BEGIN {
-        printf "| %s | %d | %d | %.2f | %.2f | %.2fx | %.3f | %.1f%% | %.3f |\n",
-            p, b, k, m1, mn, m1 / mn, cm, 100 * cf, m1 / b }'
+    cc=$(field "$many" allreduce_calls) cb=$(field "$many" allreduce_bytes)
+    awk -v p="$p" -v b="$b" -v k="$k" -v m1="$m1" -v mn="$mn" -v cm="$cm" -v cf="$cf" -v cc="$cc" -v cb="$cb" 'BEGIN {
+        printf "| %s | %d | %d | %.2f | %.2f | %.2fx | %.3f | %.1f%% | %.0f | %.0f | %.3f |\n",
+            p, b, k, m1, mn, m1 / mn, cm, 100 * cf, cc, cb, m1 / b }'
 done

@@ -19,6 +19,7 @@ typedef struct gt_bench_result {
      * per timed iteration; 1 and 0 in a single process */
     int ranks;
     double comm_ms;
+    double comm_calls, comm_bytes; /* all-reduces and their payload per iteration */
 } gt_bench_result;
 
 /* Best sustained single-process sgemm GFLOP/s with the current threads. */

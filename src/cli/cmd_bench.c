@@ -9,6 +9,7 @@
 #include "gantrain/dist.h"
 #include "gantrain/error.h"
 #include "gantrain/run.h"
+#include "gantrain/sysmem.h"
 
 int gt_cmd_bench(int argc, char **argv) {
     gt_args a;
@@ -61,9 +62,11 @@ int gt_cmd_bench(int argc, char **argv) {
         printf("{\"config\": \"%s\", \"preset\": \"%s\", \"threads\": %d, \"batch\": %d, \"n_critic\": %d, "
                "\"iters\": %d, \"ms_median\": %.3f, \"ms_mean\": %.3f, \"ms_min\": %.3f, "
                "\"img_per_s\": %.1f, \"gflop_per_iter\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
-               "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f}\n",
+               "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f, "
+               "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f}\n",
                a.pos[0], preset, r.threads, r.batch, r.n_critic, r.iters, r.ms_median, r.ms_mean, r.ms_min,
-               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac);
+               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac,
+               r.comm_calls, r.comm_bytes);
     } else {
         printf("config        %s (preset %s, arch %s, objective %s)\n", a.pos[0], preset,
                gt_cfg_str(cfg, "model", "arch"), gt_cfg_str(cfg, "model", "objective"));
@@ -77,9 +80,15 @@ int gt_cmd_bench(int argc, char **argv) {
         printf("iteration     %.2f ms median, %.2f mean, %.2f min (%d iterations)\n", r.ms_median, r.ms_mean,
                r.ms_min, r.iters);
         if (r.ranks > 1)
+        {
+            char b[32];
             printf("all-reduce    %.3f ms per iteration = %.1f%% of the iteration (rank 0, waiting for the "
                    "other ranks included)\n",
                    r.comm_ms, 100.0 * comm_frac);
+            printf("              %.0f all-reduces of %s in all per iteration (gradients, batch-norm "
+                   "statistics, batch-wide figures)\n",
+                   r.comm_calls, gt_fmt_bytes(r.comm_bytes, b, sizeof b));
+        }
         printf("images/s      %.0f\n", r.img_per_s);
         const char *per = r.ranks > 1 ? " on rank 0" : "";
         printf("FLOPs         %.3f GFLOP per iteration%s (GEMMs and convolutions)\n", r.gflop_per_iter, per);

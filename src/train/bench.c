@@ -103,6 +103,7 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
     uint64_t f0 = gt_ctx_flops(t.ctx);
     int64_t b0 = t.batches;
     double c0 = gt_dist_comm_seconds();
+    int64_t k0 = gt_dist_comm_calls(), y0 = gt_dist_comm_bytes();
     while (!rc && n < cap) {
         double t0 = now();
         rc = gt_trainer_iteration(&t, &st);
@@ -120,6 +121,8 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
         r->threads = gt_threads_get();
         r->ranks = gt_dist_size();
         r->comm_ms = comm * 1e3 / n;
+        r->comm_calls = (double)(gt_dist_comm_calls() - k0) / n;
+        r->comm_bytes = (double)(gt_dist_comm_bytes() - y0) / n;
         double sum = 0;
         for (int i = 0; i < n; i++) sum += ms[i];
         r->ms_mean = sum / n;
