@@ -20,6 +20,7 @@ typedef struct gt_bench_result {
     int ranks;
     double comm_ms;
     double comm_calls, comm_bytes; /* all-reduces and their payload per iteration */
+    int64_t params_g, params_d;    /* trainable values: the gradient blocks' lengths */
 } gt_bench_result;
 
 /* Best sustained single-process sgemm GFLOP/s with the current threads. */

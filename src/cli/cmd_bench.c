@@ -63,14 +63,15 @@ int gt_cmd_bench(int argc, char **argv) {
                "\"iters\": %d, \"ms_median\": %.3f, \"ms_mean\": %.3f, \"ms_min\": %.3f, "
                "\"img_per_s\": %.1f, \"gflop_per_iter\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
                "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f, "
-               "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f}\n",
+               "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f, \"params_g\": %lld, \"params_d\": %lld}\n",
                a.pos[0], preset, r.threads, r.batch, r.n_critic, r.iters, r.ms_median, r.ms_mean, r.ms_min,
                r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac,
-               r.comm_calls, r.comm_bytes);
+               r.comm_calls, r.comm_bytes, (long long)r.params_g, (long long)r.params_d);
     } else {
         printf("config        %s (preset %s, arch %s, objective %s)\n", a.pos[0], preset,
                gt_cfg_str(cfg, "model", "arch"), gt_cfg_str(cfg, "model", "objective"));
         printf("threads       %d, batch %d, %d critic step(s) per iteration\n", r.threads, r.batch, r.n_critic);
+        printf("parameters    G %lld, D %lld\n", (long long)r.params_g, (long long)r.params_d);
         if (r.ranks > 1) {
             int off, count;
             gt_dist_slice(r.batch, 0, r.ranks, &off, &count);
