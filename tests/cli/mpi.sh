@@ -66,7 +66,9 @@ progress = none'
     expect mpi_bench_comm 0 "^all-reduce +[0-9.]+ ms per iteration = [0-9.]+% of the iteration" -- cat mpbench.out
     expect mpi_bench_comm_real 0 "^ok$" -- awk '/^all-reduce/ { ms = $2; pct = $7 + 0 } END { print (ms > 0 && pct > 0 && pct < 100) ? "ok" : "ms " ms " pct " pct }' mpbench.out
     expect mpi_bench_rank0_only 0 "^1$" -- grep -c "^config " mpbench.out
-    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+\}" -- \
+    # per iteration: G and D gradients (4 x (107057 + 24865) bytes), batch-norm
+    # sums and the batch-wide figures, in 40 all-reduces
+    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+, \"allreduce_calls\": 40.0, \"allreduce_bytes\": 539872, \"params_g\": 107057, \"params_d\": 24865\}" -- \
         $MPIRUN -np 2 "$G" --threads 1 bench mpd.ini --seconds 0.2 --json
     expect bench_single_no_comm 1 "" -- sh -c '"$0" --threads 1 bench mpd.ini --steps 2 | grep -q "all-reduce\|ranks"' "$G"
     # only rank 0 writes: one events file
