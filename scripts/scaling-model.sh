@@ -7,7 +7,8 @@
 # BENCH.jsonl: `gantrain bench --json` lines of each preset: one process
 # with 1 thread (compute per sample), one with 2 threads (how well a node's
 # cores share the work), and `mpirun -np 2` (bytes and all-reduces per
-# iteration); scripts/bench-scaling.sh writes the first and the last.
+# iteration); scripts/bench-scaling.sh writes the first and the last.  The
+# last line of a kind wins, so files can be given oldest first.
 #
 # Model, per generator iteration of a global batch B on N nodes:
 #   compute  T_c = c_node * B / N,  c_node = c1 / (C * eta)
@@ -39,11 +40,11 @@ function field(k,   r) {
 /^\{/ {
     p = field("preset"); r = field("ranks") + 0; t = field("threads") + 0
     if (!(p in seen)) { seen[p] = 1; order[++np] = p }
-    if (r <= 1 && t == 1) { ms1[p] = field("ms_median"); batch[p] = field("batch"); nc[p] = field("n_critic")
-                            pg[p] = field("params_g"); pd[p] = field("params_d") }
+    if (r <= 1 && t == 1) { ms1[p] = field("ms_median"); batch[p] = field("batch"); nc[p] = field("n_critic") }
+    # parameter counts from any line that has them (older binaries lack them)
+    if (field("params_g") != "") { pg[p] = field("params_g"); pd[p] = field("params_d") }
     if (r <= 1 && t == 2) ms2[p] = field("ms_median")
-    if (r > 1) { bytes[p] = field("allreduce_bytes"); calls[p] = field("allreduce_calls")
-                 if (field("params_g") != "") { pg[p] = field("params_g"); pd[p] = field("params_d") } }
+    if (r > 1) { bytes[p] = field("allreduce_bytes"); calls[p] = field("allreduce_calls") }
 }
 END {
     print "## Bytes all-reduced per generator iteration (measured under mpirun -np 2)"
