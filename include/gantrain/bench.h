@@ -19,6 +19,10 @@ typedef struct gt_bench_result {
      * per timed iteration; 1 and 0 in a single process */
     int ranks;
     double comm_ms;
+    /* the least and most any rank spent in all-reduces: the rank that
+     * arrives last at every reduction waits least, so the minimum is close
+     * to the cost of the transfers, the rest is waiting for slower ranks */
+    double comm_ms_min, comm_ms_max;
     double comm_calls, comm_bytes; /* all-reduces and their payload per iteration */
     int64_t params_g, params_d;    /* trainable values: the gradient blocks' lengths */
 } gt_bench_result;

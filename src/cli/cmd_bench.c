@@ -62,10 +62,10 @@ int gt_cmd_bench(int argc, char **argv) {
         printf("{\"config\": \"%s\", \"preset\": \"%s\", \"threads\": %d, \"batch\": %d, \"n_critic\": %d, "
                "\"iters\": %d, \"ms_median\": %.3f, \"ms_mean\": %.3f, \"ms_min\": %.3f, "
                "\"img_per_s\": %.1f, \"gflop_per_iter\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
-               "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f, "
+               "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f, \"comm_ms_min\": %.4f, \"comm_ms_max\": %.4f, "
                "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f, \"params_g\": %lld, \"params_d\": %lld}\n",
                a.pos[0], preset, r.threads, r.batch, r.n_critic, r.iters, r.ms_median, r.ms_mean, r.ms_min,
-               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac,
+               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac, r.comm_ms_min, r.comm_ms_max,
                r.comm_calls, r.comm_bytes, (long long)r.params_g, (long long)r.params_d);
     } else {
         printf("config        %s (preset %s, arch %s, objective %s)\n", a.pos[0], preset,
@@ -86,6 +86,9 @@ int gt_cmd_bench(int argc, char **argv) {
             printf("all-reduce    %.3f ms per iteration = %.1f%% of the iteration (rank 0, waiting for the "
                    "other ranks included)\n",
                    r.comm_ms, 100.0 * comm_frac);
+            printf("              %.3f to %.3f ms over the ranks (the least is about the transfers, the "
+                   "rest waiting for slower ranks)\n",
+                   r.comm_ms_min, r.comm_ms_max);
             printf("              %.0f all-reduces of %s in all per iteration (gradients, batch-norm "
                    "statistics, batch-wide figures)\n",
                    r.comm_calls, gt_fmt_bytes(r.comm_bytes, b, sizeof b));

@@ -121,6 +121,18 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
         r->threads = gt_threads_get();
         r->ranks = gt_dist_size();
         r->comm_ms = comm * 1e3 / n;
+        r->comm_ms_min = r->comm_ms_max = r->comm_ms;
+        if (r->ranks > 1) {
+            /* every rank's figure, gathered with a sum of one-hot rows */
+            double *all = gt_xcalloc((size_t)r->ranks, sizeof(double));
+            all[gt_dist_rank()] = r->comm_ms;
+            gt_dist_sum_d(all, r->ranks);
+            for (int i = 0; i < r->ranks; i++) {
+                if (all[i] < r->comm_ms_min) r->comm_ms_min = all[i];
+                if (all[i] > r->comm_ms_max) r->comm_ms_max = all[i];
+            }
+            free(all);
+        }
         r->params_g = m->g->n_values;
         r->params_d = m->d->n_values;
         r->comm_calls = (double)(gt_dist_comm_calls() - k0) / n;

@@ -68,7 +68,7 @@ progress = none'
     expect mpi_bench_rank0_only 0 "^1$" -- grep -c "^config " mpbench.out
     # per iteration: G and D gradients (4 x (107057 + 24865) bytes), batch-norm
     # sums and the batch-wide figures, in 40 all-reduces
-    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+, \"allreduce_calls\": 40.0, \"allreduce_bytes\": 539872, \"params_g\": 107057, \"params_d\": 24865\}" -- \
+    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+, \"comm_ms_min\": [0-9.]+, \"comm_ms_max\": [0-9.]+, \"allreduce_calls\": 40.0, \"allreduce_bytes\": 539872, \"params_g\": 107057, \"params_d\": 24865\}" -- \
         $MPIRUN -np 2 "$G" --threads 1 bench mpd.ini --seconds 0.2 --json
     expect bench_single_no_comm 1 "" -- sh -c '"$0" --threads 1 bench mpd.ini --steps 2 | grep -q "all-reduce\|ranks"' "$G"
     # only rank 0 writes: one events file
