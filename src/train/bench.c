@@ -121,6 +121,10 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
         r->threads = gt_threads_get();
         r->ranks = gt_dist_size();
         r->comm_ms = comm * 1e3 / n;
+        r->params_g = m->g->n_values;
+        r->params_d = m->d->n_values;
+        r->comm_calls = (double)(gt_dist_comm_calls() - k0) / n;
+        r->comm_bytes = (double)(gt_dist_comm_bytes() - y0) / n;
         r->comm_ms_min = r->comm_ms_max = r->comm_ms;
         if (r->ranks > 1) {
             /* every rank's figure, gathered with a sum of one-hot rows */
@@ -133,10 +137,6 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
             }
             free(all);
         }
-        r->params_g = m->g->n_values;
-        r->params_d = m->d->n_values;
-        r->comm_calls = (double)(gt_dist_comm_calls() - k0) / n;
-        r->comm_bytes = (double)(gt_dist_comm_bytes() - y0) / n;
         double sum = 0;
         for (int i = 0; i < n; i++) sum += ms[i];
         r->ms_mean = sum / n;
