@@ -60,9 +60,12 @@ END {
     }
     print ""
     printf "## Model: %d-core nodes\n\n", cores
-    print "| preset | c1 ms/sample (1 core) | eta (2 threads) | c_node ms/sample | net | N | T_a ms/iter | B_50 (E < 50% below) | E at the config batch x N |"
-    print "|---|---|---|---|---|---|---|---|---|"
-    nnet = split("10 50 100 5", net, " ")
+    print "Networks: A = 10 Gbit/s, 50 us; B = 100 Gbit/s, 5 us.  T_a = communication per iteration,"
+    print "B_50 = the global batch below which efficiency is under 50%, E = efficiency with the"
+    print "batch of the config on every node (global batch = batch x N)."
+    print ""
+    print "| preset | c1 ms/sample (1 core) | eta | c_node ms/sample | T_a 8 A | T_a 64 A | T_a 8 B | T_a 64 B | B_50 8 A | B_50 64 A | B_50 8 B | B_50 64 B | E 8 A | E 64 A | E 8 B | E 64 B |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for (i = 1; i <= np; i++) {
         p = order[i]
         if (!(p in bytes) || !(p in ms1)) continue
@@ -70,15 +73,18 @@ END {
         eta = (p in ms2) ? ms1[p] / (2 * ms2[p]) : 1
         if (eta > 1) eta = 1
         cn = c1 / (cores * eta)
-        for (j = 1; j <= nnet; j += 2) {
-            gbit = net[j]; lat = net[j + 1]
+        tas = ""; b50s = ""; es = ""
+        for (j = 1; j <= 2; j++) {
+            gbit = (j == 1) ? 10 : 100; lat = (j == 1) ? 50 : 5
             for (k = 1; k <= 2; k++) {
                 N = (k == 1) ? 8 : 64
                 ta = 2 * (N - 1) / N * bytes[p] * 8 / (gbit * 1e9) * 1e3 + 2 * (N - 1) * calls[p] * lat * 1e-3
-                b50 = N * ta / cn
-                B = batch[p] * N; tc = cn * B / N
-                printf "| %s | %.3f | %.2f | %.5f | %d Gbit/s, %d us | %d | %.2f | %.0f | %.0f%% |\n", p, c1, eta, cn, gbit, lat, N, ta, b50, 100 * tc / (tc + ta)
+                tc = cn * batch[p]
+                tas = tas sprintf(" %.1f ms |", ta)
+                b50s = b50s sprintf(" %.0f |", N * ta / cn)
+                es = es sprintf(" %.0f%% |", 100 * tc / (tc + ta))
             }
         }
+        printf "| %s | %.3f | %.2f | %.4f |%s%s%s\n", p, c1, eta, cn, tas, b50s, es
     }
 }'
