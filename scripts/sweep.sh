@@ -58,6 +58,9 @@ SWEEP_DIR.  Exit status: 0 all runs done, 1 some failed, 2 usage, 130/143
 interrupted (Ctrl-C or SIGTERM: the running trainings write a checkpoint
 first).  Values containing commas or spaces cannot be swept.  Under MPI a
 run's train.log holds every rank's output; rank 0 writes the run directory.
+With --mpi a TERM to this script reaches the ranks, which checkpoint; with
+--hosts (remote ranks) mpirun ends them at once, and a run resumes from its
+last periodic checkpoint (train.ckpt_every).
 EOF
 }
 
@@ -462,7 +465,18 @@ stop_all() { # SIGNAL
     # script alone is passed on (gantrain treats a second signal as "exit
     # now", so INT is not repeated)
     if [ "$1" = TERM ]; then
-        for f in "$work"/pid.*; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
+        for f in "$work"/pid.*; do
+            [ -f "$f" ] || continue
+            p=$(cat "$f")
+            if [ -n "$mpi" ] && [ -z "${SLURM_JOB_ID:-}" ]; then
+                # mpirun answers TERM by killing its ranks at once; the
+                # ranks themselves (its children here) stop at the end of a
+                # step and write a checkpoint, and mpirun then ends with them
+                for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
+            else
+                kill -TERM "$p" 2>/dev/null
+            fi
+        done
     fi
 }
 interrupted=""

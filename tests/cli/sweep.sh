@@ -135,6 +135,20 @@ if command -v mpirun >/dev/null 2>&1 && "$G" version | grep -q '^mpi: Open MPI';
         sh -c '"$0" swtoy.ini lr=1e-3,2e-4 --hosts hosts1 --root sw --name hosts --mpirun "$1" --gantrain "$2" | tr "\n" " "' "$SW" "$SWMPI" "$G"
     expect sweep_hosts_ranks 0 "data parallel over 2 ranks" -- cat sw/hosts/lr=1e-3/train.log
     expect sweep_hosts_log 0 "^6," -- tail -n 1 sw/hosts/lr=1e-3/log.csv
+    # a TERM to the sweep reaches the ranks (not mpirun, which would kill
+    # them): they finish the step, write a checkpoint, and the run is
+    # recorded as interrupted
+    "$SW" swtoy.ini lr=1e-3 --mpi 2 --steps 1000000 --set train.ckpt_every=1000000 --root sw --name term \
+        --mpirun "$SWMPI" --gantrain "$G" > term.out 2>&1 &
+    swpid=$!
+    n=0
+    while [ $n -lt 100 ] && ! grep -q "^step " "sw/term/lr=1e-3/train.log" 2>/dev/null; do sleep 0.2; n=$((n + 1)); done
+    kill -TERM $swpid
+    wait $swpid
+    echo "exit $?" >> term.out
+    expect sweep_mpi_term_exit 0 "^exit 143$" -- tail -n 1 term.out
+    expect sweep_mpi_term_state 0 "status=interrupted" -- cat "sw/term/lr=1e-3/sweep.state"
+    expect sweep_mpi_term_ckpt 0 "" -- test -e "sw/term/lr=1e-3/ckpt/last"
     # two hosts: two runs at a time by default, each on its host with its slots
     printf 'localhost slots=2   # this one\n\nnode7\n' > hosts2
     "$SW" swtoy.ini lr=1e-3,2e-4 --hosts hosts2 --root sw --name hosts2 --gantrain "$G" --dry-run > hosts2.out 2>&1
