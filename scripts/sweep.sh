@@ -398,7 +398,8 @@ run_one() { # INDEX NAME SETS WORKER
         t1=$(date +%s)
         state_get "$dir" train_seconds
         state_set "$dir" train_seconds $(( ${SV:-0} + t1 - t0 ))
-        if [ $rc -eq 130 ] || [ $rc -eq 143 ]; then
+        # (mpirun reports a job its ranks ended on a signal with its own status)
+        if [ $rc -eq 130 ] || [ $rc -eq 143 ] || { [ $rc -ne 0 ] && [ -e "$work/stop" ] && [ -n "$mpi$hosts" ]; }; then
             state_set "$dir" status interrupted
             echo "sweep: $tag: interrupted after $(fmt_secs $((t1 - t0))); run the sweep again to resume"
             echo interrupted >"$work/$i/result"
