@@ -62,6 +62,13 @@ $(BUILD)/obj/%.o: src/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# The optimizer's loops touch every parameter at every update, and in a
+# data-parallel run every rank repeats them (they do not shrink with more
+# ranks).  With errno set by sqrtf they stay scalar; without it sqrtf is one
+# instruction and the loops vectorize.  The results are the same bit for bit
+# (sqrt and division are correctly rounded either way, nothing is reordered).
+$(BUILD)/obj/nn/optim.o: CFLAGS_ALL += -fno-math-errno
+
 # stb's single-file implementations are third-party code: build them without
 # -Werror (and, in the sanitizer builds, with STB_CFLAGS: see STB_NOSAN)
 $(BUILD)/obj/io/stb_impl.o: src/io/stb_impl.c

@@ -2,7 +2,10 @@
 # sweep.sh — trains a grid of settings of one config, N runs at a time, each
 # into runs/SWEEP/<key=value,...>/; a failed run is reported and the others
 # go on; running the same command again skips finished runs and resumes
-# interrupted ones from their last checkpoint.  `scripts/sweep.sh --help`.
+# interrupted ones from their last checkpoint.  Runs can be data-parallel
+# (--mpi N), dealt out over the hosts of a hostfile (--hosts), or picked one
+# at a time (--list, --only I: a Slurm job array, scripts/slurm-sweep.sbatch).
+# `scripts/sweep.sh --help`.
 set -u
 
 usage() {
@@ -16,9 +19,24 @@ CONFIG.ini --set KEY=V ...`, each run into SWEEP_DIR/<key=value,...>/.
                   (lr = optim.lr, clip = train.clip, n_critic = train.n_critic,
                   began_gamma = train.began_gamma; [eval] loses ties, so
                   batch_size = train.batch_size)
-  --jobs N        runs at a time (default 1)
-  --threads T     threads of each run (default: cores / jobs, at least 1), so
-                  that N runs do not oversubscribe the cores
+  --jobs N        runs at a time (default 1; with --hosts, one per host)
+  --threads T     threads of each run, or of each rank with --mpi / --hosts
+                  (default: cores / (jobs x ranks), at least 1, so that the
+                  runs do not oversubscribe the cores; 1 with --hosts)
+  --mpi N         each run data-parallel over N ranks of this machine:
+                  mpirun -np N gantrain ... (gantrain built with Open MPI)
+  --hosts FILE    deal the runs out over the hosts of an Open MPI hostfile
+                  (lines "host [slots=K]", K = 1 if not given; # comments):
+                  each run is mpirun --host HOST:K -np K gantrain ..., so it
+                  runs on HOST with K ranks.  Every host must see this
+                  directory, the config, the data and the binary at the same
+                  paths (a shared filesystem) and accept ssh from here
+  --mpirun CMD    the launcher (default: $MPIRUN, else mpirun), split on spaces;
+                  with --mpi, "srun ..." works too (srun -n N); inside a Slurm
+                  allocation mpirun places the ranks on the allocated nodes
+  --list          print the grid, one numbered combination per line, and stop
+  --only I        run only combination I (1-based, as --list numbers them);
+                  one task of a Slurm job array runs one combination
   --seeds K       every setting with train.seed = 1..K (adds seed=S to the names)
   --eval LIST     after training, `gantrain eval RUN --metrics LIST` (fid, kid,
                   pr, is, dc), which appends to RUN/eval.jsonl
@@ -38,7 +56,11 @@ sweep.state says done is skipped; one with a checkpoint is resumed with
 keeps every command line.  Summarize the results with scripts/summarize
 SWEEP_DIR.  Exit status: 0 all runs done, 1 some failed, 2 usage, 130/143
 interrupted (Ctrl-C or SIGTERM: the running trainings write a checkpoint
-first).  Values containing commas or spaces cannot be swept.
+first).  Values containing commas or spaces cannot be swept.  Under MPI a
+run's train.log holds every rank's output; rank 0 writes the run directory.
+With --mpi a TERM to this script reaches the ranks, which checkpoint; with
+--hosts (remote ranks) mpirun ends them at once, and a run resumes from its
+last periodic checkpoint (train.ckpt_every).
 EOF
 }
 
@@ -63,6 +85,12 @@ steps=""
 name=""
 root=runs
 dry=0
+mpi=""
+hosts=""
+list=0
+only=""
+mpirun=${MPIRUN:-mpirun}
+jobs_given=0
 
 need() { [ $# -ge 2 ] || die 2 "$1 needs a value (see --help)"; }
 is_count() { case $1 in '' | *[!0-9]*) return 1 ;; *) [ "$1" -ge 1 ] ;; esac; }
@@ -70,7 +98,12 @@ is_count() { case $1 in '' | *[!0-9]*) return 1 ;; *) [ "$1" -ge 1 ] ;; esac; }
 while [ $# -gt 0 ]; do
     case $1 in
     -h | --help) usage; exit 0 ;;
-    --jobs) need "$@"; jobs=$2; shift ;;
+    --jobs) need "$@"; jobs=$2; jobs_given=1; shift ;;
+    --mpi) need "$@"; mpi=$2; shift ;;
+    --hosts) need "$@"; hosts=$2; shift ;;
+    --mpirun) need "$@"; mpirun=$2; shift ;;
+    --list) list=1 ;;
+    --only) need "$@"; only=$2; shift ;;
     --threads) need "$@"; threads=$2; shift ;;
     --seeds) need "$@"; seeds=$2; shift ;;
     --eval) need "$@"; eval_metrics=$2; shift ;;
@@ -101,11 +134,81 @@ is_count "$jobs" || die 2 "--jobs wants a count >= 1, not '$jobs'"
 [ -z "$threads" ] || is_count "$threads" || die 2 "--threads wants a count >= 1, not '$threads'"
 [ "$seeds" = 0 ] || is_count "$seeds" || die 2 "--seeds wants a count >= 1, not '$seeds'"
 [ -z "$steps" ] || is_count "$steps" || die 2 "--steps wants a count >= 1, not '$steps'"
-if [ -z "$threads" ]; then
-    cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-    threads=$((cores / jobs))
-    [ "$threads" -ge 1 ] || threads=1
+[ -z "$mpi" ] || is_count "$mpi" || die 2 "--mpi wants a rank count >= 1, not '$mpi'"
+[ -z "$only" ] || is_count "$only" || die 2 "--only wants a combination number >= 1 (see --list), not '$only'"
+[ -z "$mpi" ] || [ -z "$hosts" ] || die 2 "--mpi and --hosts do not go together: with --hosts each run takes its host's slots as ranks"
+
+# ---- hosts: "host [slots=K]" lines -> "host<TAB>K" lines --------------------
+nhosts=0
+hostlist=""
+if [ -n "$hosts" ]; then
+    [ -f "$hosts" ] || die 2 "$hosts: no such hosts file"
+    [ -r "$hosts" ] || die 2 "$hosts: cannot read the hosts file"
+    hostlist=$(awk -v f="$hosts" '
+        { sub(/#.*/, "") }
+        NF == 0 { next }
+        {
+            k = 1
+            for (i = 2; i <= NF; i++) {
+                if ($i ~ /^slots=[1-9][0-9]*$/) { k = substr($i, 7) + 0; continue }
+                if ($i ~ /^max[-_]slots=[0-9]+$/) continue
+                print "ERROR " f ":" NR ": \"" $i "\" is not slots=K with K >= 1 (lines: host [slots=K])"; exit
+            }
+            printf "%s\t%d\n", $1, k
+        }' "$hosts")
+    err=$(printf '%s\n' "$hostlist" | sed -n 's/^ERROR //p')
+    [ -z "$err" ] || die 2 "$err"
+    nhosts=$(printf '%s\n' "$hostlist" | grep -c .)
+    [ "$nhosts" -ge 1 ] || die 2 "$hosts: no hosts in the file (lines: host [slots=K])"
+    [ "$jobs_given" = 1 ] || jobs=$nhosts
 fi
+if [ -n "$mpi$hosts" ]; then
+    command -v "${mpirun%% *}" >/dev/null 2>&1 || die 2 "${mpirun%% *}: not found (--mpi and --hosts need Open MPI's mpirun; or give --mpirun)"
+    "$G" version 2>/dev/null | grep -q '^mpi: [^n]' ||
+        die 2 "$G: built without MPI (gantrain version says so); rebuild with Open MPI installed for --mpi and --hosts"
+fi
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+ranks=${mpi:-1}
+if [ -z "$threads" ]; then
+    if [ -n "$hosts" ]; then
+        threads=1 # the slots of a host are its cores: one thread per rank
+    else
+        threads=$((cores / (jobs * ranks)))
+        # in Slurm, the cores Slurm gave each task
+        [ -n "${SLURM_CPUS_PER_TASK:-}" ] && [ -n "$mpi" ] && threads=$SLURM_CPUS_PER_TASK
+        [ "$threads" -ge 1 ] || threads=1
+    fi
+fi
+# (inside a Slurm allocation the ranks go where the allocation says)
+if [ -n "$mpi" ] && [ -z "${SLURM_JOB_ID:-}" ] && [ $((jobs * mpi * threads)) -gt "$cores" ]; then
+    echo "sweep: warning: $jobs run(s) x $mpi ranks x $threads thread(s) > $cores cores: oversubscribed" >&2
+fi
+# the launcher of worker W's runs, into $LAUNCH: nothing, mpirun -np N,
+# or mpirun on the worker's host (workers take the hosts in turn)
+launch_of() { # W
+    LAUNCH=""
+    if [ -n "$mpi" ]; then
+        case ${mpirun%% *} in
+        *srun) LAUNCH="$mpirun -n $mpi" ;; # Slurm places the ranks in its allocation
+        *)
+            LAUNCH="$mpirun"
+            if [ -z "${SLURM_JOB_ID:-}" ]; then
+                # concurrent mpiruns would each pin their ranks to the same first cores
+                [ "$jobs" -gt 1 ] && LAUNCH="$LAUNCH --bind-to none"
+                [ "$mpi" -gt "$cores" ] && LAUNCH="$LAUNCH --oversubscribe"
+            fi
+            LAUNCH="$LAUNCH -np $mpi" ;;
+        esac
+    elif [ -n "$hosts" ]; then
+        hi=$(( ($1 - 1) % nhosts + 1 ))
+        hl=$(printf '%s\n' "$hostlist" | sed -n "${hi}p")
+        h=${hl%%"$tab"*} k=${hl#*"$tab"}
+        LAUNCH="$mpirun"
+        [ "$jobs" -gt "$nhosts" ] && LAUNCH="$LAUNCH --bind-to none"
+        LAUNCH="$LAUNCH --host $h:$k -np $k"
+    fi
+}
+
 if [ -z "$name" ]; then
     name=$(basename "$config")
     name=${name%.ini}
@@ -177,9 +280,15 @@ total=$(printf '%s\n' "$tasks" | grep -c .)
 fixed_args=""
 for kv in $fixed; do fixed_args="$fixed_args --set $kv"; done
 [ -z "$steps" ] || fixed_args="$fixed_args --set train.steps=$steps"
+[ -z "$only" ] || [ "$only" -le "$total" ] ||
+    die 2 "--only $only: the grid has $total combination(s), numbered 1..$total (see --list)"
 checked=0
+ci=0
 while IFS="$tab" read -r rn sets; do
     [ -n "$rn" ] || continue
+    ci=$((ci + 1))
+    # one task of an array checks its own combination (not all N, N times)
+    [ -z "$only" ] || [ "$ci" = "$only" ] || continue
     args=""
     for kv in $sets; do args="$args --set $kv"; done
     # shellcheck disable=SC2086
@@ -189,18 +298,35 @@ done <<EOF
 $tasks
 EOF
 
-echo "sweep: $total runs in $sweep, $jobs at a time, $threads thread(s) each"
+if [ "$list" = 1 ]; then
+    # "I NAME": the numbers --only takes; the count is the job array's size
+    printf '%s\n' "$tasks" | awk -F '\t' 'NF { printf "%d %s\n", ++i, $1 }'
+    exit 0
+fi
+how="$jobs at a time, $threads thread(s) each"
+[ -z "$mpi" ] || how="$jobs at a time, each over $mpi MPI ranks of $threads thread(s)"
+[ -z "$hosts" ] || how="$jobs at a time over $nhosts host(s) of $hosts, $threads thread(s) per rank"
+if [ -n "$only" ]; then
+    echo "sweep: run $only of $total in $sweep, $threads thread(s)${mpi:+ per rank, $mpi ranks}"
+else
+    echo "sweep: $total runs in $sweep, $how"
+fi
 if [ "$dry" = 1 ]; then
+    di=0
     printf '%s\n' "$tasks" | while IFS="$tab" read -r rn sets; do
+        [ -n "$rn" ] || continue
+        di=$((di + 1))
+        [ -z "$only" ] || [ "$di" = "$only" ] || continue
+        launch_of $(( (di - 1) % jobs + 1 ))
         args=""
         for kv in $sets; do args="$args --set $kv"; done
-        echo "$sweep/$rn: $G --threads $threads train $config --out $sweep/$rn$fixed_args$args"
+        echo "$sweep/$rn: ${LAUNCH:+$LAUNCH }$G --threads $threads train $config --out $sweep/$rn$fixed_args$args"
     done
     exit 0
 fi
 
 mkdir -p "$sweep" || die 1 "$sweep: cannot create the sweep directory"
-printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$0 $config $(printf '%s' "$axes" | tr '\t\n' '= ') jobs=$jobs threads=$threads seeds=$seeds${eval_metrics:+ eval=$eval_metrics}${steps:+ steps=$steps}" >>"$sweep/sweep.log"
+printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$0 $config $(printf '%s' "$axes" | tr '\t\n' '= ') jobs=$jobs threads=$threads seeds=$seeds${eval_metrics:+ eval=$eval_metrics}${steps:+ steps=$steps}${mpi:+ mpi=$mpi}${hosts:+ hosts=$hosts}${only:+ only=$only}" >>"$sweep/sweep.log"
 work=$(mktemp -d "$sweep/.sweep.XXXXXX") || die 1 "$sweep: cannot create a work directory"
 printf '%s\n' "$tasks" >"$work/tasks"
 
@@ -267,12 +393,13 @@ run_one() { # INDEX NAME SETS WORKER
         state_set "$dir" status running
         t0=$(date +%s)
         # shellcheck disable=SC2086
-        run_logged "$dir/train.log" "$work/pid.$w" "$G" --threads "$threads" train "$config" --out "$dir" $fixed_args $args
+        run_logged "$dir/train.log" "$work/pid.$w" $LAUNCH "$G" --threads "$threads" train "$config" --out "$dir" $fixed_args $args
         rc=$?
         t1=$(date +%s)
         state_get "$dir" train_seconds
         state_set "$dir" train_seconds $(( ${SV:-0} + t1 - t0 ))
-        if [ $rc -eq 130 ] || [ $rc -eq 143 ]; then
+        # (mpirun reports a job its ranks ended on a signal with its own status)
+        if [ $rc -eq 130 ] || [ $rc -eq 143 ] || { [ $rc -ne 0 ] && [ -e "$work/stop" ] && [ -n "$mpi$hosts" ]; }; then
             state_set "$dir" status interrupted
             echo "sweep: $tag: interrupted after $(fmt_secs $((t1 - t0))); run the sweep again to resume"
             echo interrupted >"$work/$i/result"
@@ -296,7 +423,7 @@ run_one() { # INDEX NAME SETS WORKER
     if [ -n "$eval_metrics" ] && [ "$SV" != "$eval_metrics" ]; then
         t0=$(date +%s)
         # shellcheck disable=SC2086
-        run_logged "$dir/eval.log" "$work/pid.$w" "$G" --threads "$threads" eval "$dir" --metrics "$eval_metrics" $eval_args
+        run_logged "$dir/eval.log" "$work/pid.$w" $EVAL_LAUNCH "$G" --threads "$eval_threads" eval "$dir" --metrics "$eval_metrics" $eval_args
         rc=$?
         t1=$(date +%s)
         if [ $rc -ne 0 ]; then
@@ -316,10 +443,16 @@ run_one() { # INDEX NAME SETS WORKER
 
 # workers take the next unclaimed run (mkdir is atomic) until none is left
 worker() { # W
+    launch_of "$1"
+    # eval is not data-parallel: one process, on the run's host
+    EVAL_LAUNCH=""
+    eval_threads=$((threads * ranks))
+    [ -n "$hosts" ] && EVAL_LAUNCH="$mpirun --host $h:1 -np 1" && eval_threads=$((threads * k))
     i=0
     while IFS="$tab" read -r rn sets; do
         [ -n "$rn" ] || continue
         i=$((i + 1))
+        [ -z "$only" ] || [ "$i" = "$only" ] || continue
         [ -e "$work/stop" ] && break
         mkdir "$work/$i" 2>/dev/null || continue
         run_one "$i" "$rn" "$sets" "$1"
@@ -333,7 +466,18 @@ stop_all() { # SIGNAL
     # script alone is passed on (gantrain treats a second signal as "exit
     # now", so INT is not repeated)
     if [ "$1" = TERM ]; then
-        for f in "$work"/pid.*; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null; done
+        for f in "$work"/pid.*; do
+            [ -f "$f" ] || continue
+            p=$(cat "$f")
+            if [ -n "$mpi" ] && [ -z "${SLURM_JOB_ID:-}" ]; then
+                # mpirun answers TERM by killing its ranks at once; the
+                # ranks themselves (its children here) stop at the end of a
+                # step and write a checkpoint, and mpirun then ends with them
+                for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
+            else
+                kill -TERM "$p" 2>/dev/null
+            fi
+        done
     fi
 }
 interrupted=""
@@ -353,9 +497,12 @@ done
 
 done_n=0 skipped_n=0 failed_n=0 failed_list=""
 i=0
+ran=$total
+[ -z "$only" ] || ran=1
 while IFS="$tab" read -r rn sets; do
     [ -n "$rn" ] || continue
     i=$((i + 1))
+    [ -z "$only" ] || [ "$i" = "$only" ] || continue
     r=$(cat "$work/$i/result" 2>/dev/null || echo "not run")
     case $r in
     done) done_n=$((done_n + 1)) ;;
@@ -364,7 +511,7 @@ while IFS="$tab" read -r rn sets; do
     esac
 done <"$work/tasks"
 rm -rf "$work"
-echo "sweep: $sweep: $((done_n + skipped_n))/$total finished ($skipped_n skipped as already done), $failed_n failed${failed_list:+:$failed_list}"
+echo "sweep: $sweep: $((done_n + skipped_n))/$ran finished ($skipped_n skipped as already done), $failed_n failed${failed_list:+:$failed_list}"
 if [ -n "$interrupted" ]; then
     echo "sweep: interrupted; run the same command again to resume"
     [ "$interrupted" = INT ] && exit 130

@@ -15,11 +15,23 @@ typedef struct gt_bench_result {
     double sgemm_gflops;   /* this machine, same threads */
     double peak_rss_mb;
     double arena_peak_mb, arena_reserved_mb; /* the step arena: most in use at once, reserved */
+    /* data parallel (mpirun): ranks, and the time this rank spent in
+     * all-reduces (gradients, batch-norm statistics, batch-wide figures)
+     * per timed iteration; 1 and 0 in a single process */
+    int ranks;
+    double comm_ms;
+    /* the least and most any rank spent in all-reduces: the rank that
+     * arrives last at every reduction waits least, so the minimum is close
+     * to the cost of the transfers, the rest is waiting for slower ranks */
+    double comm_ms_min, comm_ms_max;
+    double comm_calls, comm_bytes; /* all-reduces and their payload per iteration */
+    int64_t params_g, params_d;    /* trainable values: the gradient blocks' lengths */
 } gt_bench_result;
 
 /* Best sustained single-process sgemm GFLOP/s with the current threads. */
 double gt_bench_sgemm_gflops(double seconds);
-/* Runs warmup + iters iterations (iters <= 0: about `seconds` of them). */
+/* Runs warmup + iters iterations (iters <= 0: about `seconds` of them, as
+ * many on every rank). */
 int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_result *r);
 
 #endif

@@ -29,6 +29,14 @@ void gt_dist_barrier(void);
 noreturn void gt_dist_abort(int code, const char *msg);
 /* Seconds spent in all-reduces so far (for bench and docs/scaling.md). */
 double gt_dist_comm_seconds(void);
+/* How many all-reduces, and how many bytes each rank's buffers held (the
+ * payload; what the wire carries depends on the algorithm: a ring moves
+ * 2(N-1)/N of it per rank). */
+int64_t gt_dist_comm_calls(void);
+int64_t gt_dist_comm_bytes(void);
+
+/* "Open MPI 4.1.4" in builds with MPI, else NULL (`gantrain version`). */
+const char *gt_dist_library(void);
 
 /* The share of a global batch of B samples that rank r of n takes:
  * [*off, *off + *count), the first B % n ranks taking one more. */

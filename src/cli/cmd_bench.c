@@ -1,11 +1,15 @@
-/* cmd_bench.c — `gantrain bench CONFIG [--steps N] [--set k=v ...] [--json]`. */
+/* cmd_bench.c — `gantrain bench CONFIG [--steps N] [--set k=v ...] [--json]`.
+ * Under mpirun every rank runs the iterations on its share of the batch and
+ * rank 0 alone prints, with the time spent in all-reduces. */
 #include <stdio.h>
 #include <string.h>
 
 #include "gantrain/bench.h"
 #include "gantrain/cli.h"
+#include "gantrain/dist.h"
 #include "gantrain/error.h"
 #include "gantrain/run.h"
+#include "gantrain/sysmem.h"
 
 int gt_cmd_bench(int argc, char **argv) {
     gt_args a;
@@ -41,27 +45,58 @@ int gt_cmd_bench(int argc, char **argv) {
     gt_bench_result r;
     rc = gt_bench_run(cfg, (int)steps, seconds, &r);
     if (rc) {
+        /* the other ranks would wait for this one in the next all-reduce */
+        if (gt_dist_size() > 1) gt_dist_abort(rc == GT_ERR_USAGE ? GT_EXIT_USAGE : GT_EXIT_FAIL, gt_error());
         gt_config_free(cfg);
         return gt_cli_error(rc == GT_ERR_USAGE ? GT_EXIT_USAGE : GT_EXIT_FAIL, "%s", gt_error());
     }
+    /* every rank measures at once: the ceiling of one rank while the others run */
     double peak = gt_bench_sgemm_gflops(1.0);
+    if (gt_dist_rank() != 0) {
+        gt_config_free(cfg);
+        return GT_EXIT_OK;
+    }
+    double comm_frac = r.ms_mean > 0 ? r.comm_ms / r.ms_mean : 0;
     const char *preset = gt_cfg_str(cfg, "model", "preset");
     if (json) {
         printf("{\"config\": \"%s\", \"preset\": \"%s\", \"threads\": %d, \"batch\": %d, \"n_critic\": %d, "
                "\"iters\": %d, \"ms_median\": %.3f, \"ms_mean\": %.3f, \"ms_min\": %.3f, "
                "\"img_per_s\": %.1f, \"gflop_per_iter\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
-               "\"peak_rss_mb\": %.1f}\n",
+               "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f, \"comm_ms_min\": %.4f, \"comm_ms_max\": %.4f, "
+               "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f, \"params_g\": %lld, \"params_d\": %lld}\n",
                a.pos[0], preset, r.threads, r.batch, r.n_critic, r.iters, r.ms_median, r.ms_mean, r.ms_min,
-               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb);
+               r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac, r.comm_ms_min, r.comm_ms_max,
+               r.comm_calls, r.comm_bytes, (long long)r.params_g, (long long)r.params_d);
     } else {
         printf("config        %s (preset %s, arch %s, objective %s)\n", a.pos[0], preset,
                gt_cfg_str(cfg, "model", "arch"), gt_cfg_str(cfg, "model", "objective"));
         printf("threads       %d, batch %d, %d critic step(s) per iteration\n", r.threads, r.batch, r.n_critic);
+        printf("parameters    G %lld, D %lld\n", (long long)r.params_g, (long long)r.params_d);
+        if (r.ranks > 1) {
+            int off, count;
+            gt_dist_slice(r.batch, 0, r.ranks, &off, &count);
+            printf("ranks         %d (data parallel), %d threads each, %d samples each per batch on rank 0\n",
+                   r.ranks, r.threads, count);
+        }
         printf("iteration     %.2f ms median, %.2f mean, %.2f min (%d iterations)\n", r.ms_median, r.ms_mean,
                r.ms_min, r.iters);
+        if (r.ranks > 1)
+        {
+            char b[32];
+            printf("all-reduce    %.3f ms per iteration = %.1f%% of the iteration (rank 0, waiting for the "
+                   "other ranks included)\n",
+                   r.comm_ms, 100.0 * comm_frac);
+            printf("              %.3f to %.3f ms over the ranks (the least is about the transfers, the "
+                   "rest waiting for slower ranks)\n",
+                   r.comm_ms_min, r.comm_ms_max);
+            printf("              %.0f all-reduces of %s in all per iteration (gradients, batch-norm "
+                   "statistics, batch-wide figures)\n",
+                   r.comm_calls, gt_fmt_bytes(r.comm_bytes, b, sizeof b));
+        }
         printf("images/s      %.0f\n", r.img_per_s);
-        printf("FLOPs         %.3f GFLOP per iteration (GEMMs and convolutions)\n", r.gflop_per_iter);
-        printf("throughput    %.1f GFLOP/s = %.0f%% of this machine's sgemm (%.1f GFLOP/s)\n", r.gflops,
+        const char *per = r.ranks > 1 ? " on rank 0" : "";
+        printf("FLOPs         %.3f GFLOP per iteration%s (GEMMs and convolutions)\n", r.gflop_per_iter, per);
+        printf("throughput    %.1f GFLOP/s%s = %.0f%% of this machine's sgemm (%.1f GFLOP/s)\n", r.gflops, per,
                100.0 * r.gflops / peak, peak);
         printf("peak memory   %.0f MiB (step arena: %.0f MiB in use at most, %.0f MiB reserved)\n", r.peak_rss_mb,
                r.arena_peak_mb, r.arena_reserved_mb);

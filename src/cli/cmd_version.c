@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "gantrain/cli.h"
+#include "gantrain/dist.h"
 #include "gantrain/threads.h"
 
 int gt_cmd_version(int argc, char **argv) {
@@ -18,5 +19,8 @@ int gt_cmd_version(int argc, char **argv) {
     printf("compiler: gcc %d.%d.%d\n", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
 #endif
     printf("openmp: %d\n", _OPENMP);
+    const char *mpi = gt_dist_library();
+    /* scripts/sweep.sh --mpi looks for this line */
+    printf("mpi: %s\n", mpi ? mpi : "no (built without MPI: data-parallel training needs Open MPI)");
     return GT_EXIT_OK;
 }

@@ -11,6 +11,7 @@
 
 static int dist_on, dist_rank, dist_size = 1;
 static double comm_seconds;
+static int64_t comm_calls, comm_bytes; /* all-reduces and the bytes each rank contributed */
 
 #ifdef GT_MPI
 static double now(void) {
@@ -49,6 +50,8 @@ int gt_dist_rank(void) { return dist_rank; }
 int gt_dist_size(void) { return dist_size; }
 int gt_dist_enabled(void) { return dist_on; }
 double gt_dist_comm_seconds(void) { return comm_seconds; }
+int64_t gt_dist_comm_calls(void) { return comm_calls; }
+int64_t gt_dist_comm_bytes(void) { return comm_bytes; }
 
 void gt_dist_sum_f(float *x, int64_t n) {
 #ifdef GT_MPI
@@ -58,7 +61,9 @@ void gt_dist_sum_f(float *x, int64_t n) {
     for (int64_t o = 0; o < n; o += 1 << 30) {
         int k = (int)(n - o < (1 << 30) ? n - o : (1 << 30));
         MPI_Allreduce(MPI_IN_PLACE, x + o, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        comm_calls++;
     }
+    comm_bytes += n * (int64_t)sizeof(float);
     comm_seconds += now() - t0;
 #else
     (void)x;
@@ -73,7 +78,9 @@ void gt_dist_sum_d(double *x, int64_t n) {
     for (int64_t o = 0; o < n; o += 1 << 30) {
         int k = (int)(n - o < (1 << 30) ? n - o : (1 << 30));
         MPI_Allreduce(MPI_IN_PLACE, x + o, k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        comm_calls++;
     }
+    comm_bytes += n * (int64_t)sizeof(double);
     comm_seconds += now() - t0;
 #else
     (void)x;
@@ -104,6 +111,21 @@ void gt_dist_abort(int code, const char *msg) {
     if (dist_on && dist_size > 1) MPI_Abort(MPI_COMM_WORLD, code);
 #endif
     exit(code);
+}
+
+const char *gt_dist_library(void) {
+#ifdef GT_MPI
+    /* the MPI this binary was compiled against (no MPI call needed) */
+#if defined(OMPI_MAJOR_VERSION)
+#define GT_STR2(x) #x
+#define GT_STR(x) GT_STR2(x)
+    return "Open MPI " GT_STR(OMPI_MAJOR_VERSION) "." GT_STR(OMPI_MINOR_VERSION) "." GT_STR(OMPI_RELEASE_VERSION);
+#else
+    return "MPI";
+#endif
+#else
+    return NULL;
+#endif
 }
 
 void gt_dist_slice(int B, int r, int n, int *off, int *count) {

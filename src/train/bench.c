@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gantrain/arena.h"
+#include "gantrain/dist.h"
 #include "gantrain/error.h"
 #include "gantrain/models.h"
 #include "gantrain/threads.h"
@@ -102,18 +103,41 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
     double *ms = gt_xmalloc(sizeof(double) * (size_t)cap), t_start = now();
     uint64_t f0 = gt_ctx_flops(t.ctx);
     int64_t b0 = t.batches;
+    double c0 = gt_dist_comm_seconds();
+    int64_t k0 = gt_dist_comm_calls(), y0 = gt_dist_comm_bytes();
     while (!rc && n < cap) {
         double t0 = now();
         rc = gt_trainer_iteration(&t, &st);
         ms[n++] = (now() - t0) * 1e3;
-        if (iters <= 0 && now() - t_start >= seconds && n >= 3) break;
+        /* ranks stop together (each all-reduce needs all of them); this
+         * vote is outside the timed part */
+        if (iters <= 0 && gt_dist_max_i(now() - t_start >= seconds && n >= 3)) break;
     }
+    double comm = gt_dist_comm_seconds() - c0;
     double total = now() - t_start;
     if (!rc) {
         r->iters = n;
         r->batch = t.batch;
         r->n_critic = t.n_critic;
         r->threads = gt_threads_get();
+        r->ranks = gt_dist_size();
+        r->comm_ms = comm * 1e3 / n;
+        r->params_g = m->g->n_values;
+        r->params_d = m->d->n_values;
+        r->comm_calls = (double)(gt_dist_comm_calls() - k0) / n;
+        r->comm_bytes = (double)(gt_dist_comm_bytes() - y0) / n;
+        r->comm_ms_min = r->comm_ms_max = r->comm_ms;
+        if (r->ranks > 1) {
+            /* every rank's figure, gathered with a sum of one-hot rows */
+            double *all = gt_xcalloc((size_t)r->ranks, sizeof(double));
+            all[gt_dist_rank()] = r->comm_ms;
+            gt_dist_sum_d(all, r->ranks);
+            for (int i = 0; i < r->ranks; i++) {
+                if (all[i] < r->comm_ms_min) r->comm_ms_min = all[i];
+                if (all[i] > r->comm_ms_max) r->comm_ms_max = all[i];
+            }
+            free(all);
+        }
         double sum = 0;
         for (int i = 0; i < n; i++) sum += ms[i];
         r->ms_mean = sum / n;

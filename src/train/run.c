@@ -945,6 +945,16 @@ int gt_run_train(const gt_run_opts *o) {
     if (sig)
         fprintf(stderr, "gantrain: stopped by %s at step %" PRId64 "; continue with --resume\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", r.tr.step);
+    if (r.writer && gt_dist_size() > 1) {
+        /* rank 0's all-reduce time (waiting for slower ranks included)
+         * against the wall time of the steps trained in this process */
+        double el = now() - r.t_start, comm = gt_dist_comm_seconds();
+        int64_t done = r.tr.step - r.step_start;
+        printf("data parallel: %d ranks, %" PRId64 " steps in %.1f s, communication %.2f s = %.1f%% "
+               "(%.2f ms per step)\n",
+               gt_dist_size(), done, el, comm, el > 0 ? 100.0 * comm / el : 0.0,
+               done > 0 ? 1e3 * comm / (double)done : 0.0);
+    }
     if (r.writer) {
         printf("samples: %s\n", r.last_sample);
         printf("run directory: %s (log.csv, samples/, ckpt/last)\n", r.dir);

@@ -1,7 +1,8 @@
 # mpi.sh — data-parallel training under mpirun: one rank equals the plain
 # binary bit for bit, two ranks match one process within 1e-5 on 20 steps of
 # dcgan and wgan_gp and are deterministic, a checkpoint written by two ranks
-# resumes in a single process, and a failing rank ends the job (no hang).
+# resumes in a single process, a failing rank ends the job (no hang), and
+# train and bench report the time spent in all-reduces (rank 0 alone prints).
 if command -v mpirun >/dev/null 2>&1 && ldd "$G" | grep -q libmpi; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
     # Open MPI keeps allocations to the end by design (LeakSanitizer lists
@@ -56,6 +57,20 @@ progress = none'
     head -n 12 mpd_half/log.csv > mpd_half.11
     expect mpi_resume_continues 0 "logs agree" -- close_logs mpd_plain.11 mpd_half.11
     expect mpi_resume_finishes 0 "^20," -- tail -n 1 mpd_half/log.csv
+    # the final summary line reports the share of communication
+    expect mpi_train_comm_share 0 "^data parallel: 2 ranks, 3 steps in [0-9.]+ s, communication [0-9.]+ s = [0-9.]+% \([0-9.]+ ms per step\)$" -- \
+        $MPIRUN -np 2 "$G" --threads 1 train mpd.ini --out mpd_comm --steps 3
+    # bench under mpirun: rank 0 alone prints, with the all-reduce time
+    # (a real figure: it is above zero, below the whole iteration)
+    $MPIRUN -np 2 "$G" --threads 1 bench mpd.ini --steps 3 > mpbench.out 2>&1
+    expect mpi_bench_comm 0 "^all-reduce +[0-9.]+ ms per iteration = [0-9.]+% of the iteration" -- cat mpbench.out
+    expect mpi_bench_comm_real 0 "^ok$" -- awk '/^all-reduce/ { ms = $2; pct = $7 + 0 } END { print (ms > 0 && pct > 0 && pct < 100) ? "ok" : "ms " ms " pct " pct }' mpbench.out
+    expect mpi_bench_rank0_only 0 "^1$" -- grep -c "^config " mpbench.out
+    # per iteration: G and D gradients (4 x (107057 + 24865) bytes), batch-norm
+    # sums and the batch-wide figures, in 40 all-reduces
+    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+, \"comm_ms_min\": [0-9.]+, \"comm_ms_max\": [0-9.]+, \"allreduce_calls\": 40.0, \"allreduce_bytes\": 539872, \"params_g\": 107057, \"params_d\": 24865\}" -- \
+        $MPIRUN -np 2 "$G" --threads 1 bench mpd.ini --seconds 0.2 --json
+    expect bench_single_no_comm 1 "" -- sh -c '"$0" --threads 1 bench mpd.ini --steps 2 | grep -q "all-reduce\|ranks"' "$G"
     # only rank 0 writes: one events file
     expect mpi_one_writer 0 "^1$" -- sh -c "ls mpd_np2/events.out.tfevents.* | wc -l"
     # an error on a rank ends the job with that rank's message

@@ -2,7 +2,8 @@
 # grid and its names, two runs at a time, a failed run reported while the
 # others finish, finished runs skipped and an interrupted run resumed (to
 # the same log as an uninterrupted one), eval called per run, usage
-# errors; the summary's numbers (mean ± std over seeds from eval.jsonl
+# errors; --list and --only, --mpi and --hosts (their runs under Open MPI
+# when it is there); the summary's numbers (mean ± std over seeds from eval.jsonl
 # files written here) and its plots.
 
 SW="$ROOT/scripts/sweep.sh"
@@ -84,6 +85,79 @@ expect sweep_no_config 2 "nope.ini: no such config file" -- "$SW" nope.ini lr=1 
 expect sweep_bad_jobs 2 "--jobs wants a count" -- "$SW" swtoy.ini lr=1 --jobs x --gantrain "$G"
 expect sweep_dry_run 0 "sw/dry/clip=0.02,seed=2: .* --threads 2 train swtoy.ini --out sw/dry/clip=0.02,seed=2 .*--set train.clip=0.02 --set train.seed=2" -- \
     "$SW" swtoy.ini clip=0.01,0.02 --seeds 2 --threads 2 --root sw --name dry --gantrain "$G" --dry-run
+
+# ---- --list, --only: one combination per job-array task ---------------------
+"$SW" swtoy.ini lr=1e-3,2e-4 batch_size=64,32 --seeds 2 --list --gantrain "$G" > list.out 2>&1
+expect sweep_list_count 0 "^8$" -- sh -c 'grep -c . list.out'
+expect sweep_list_numbered 0 "^6 lr=2e-4,batch_size=64,seed=2$" -- sed -n 6p list.out
+expect sweep_list_only_grid 1 "" -- grep -v "^[1-8] lr=" list.out
+expect sweep_only 0 "\[6/8\] lr=2e-4,batch_size=64,seed=2: trained in .*1/1 finished \(0 skipped" -- \
+    sh -c '"$0" swtoy.ini lr=1e-3,2e-4 batch_size=64,32 --seeds 2 --only 6 --root sw --name only --gantrain "$1" | tr "\n" " "' "$SW" "$G"
+# only that one ran, with its settings
+expect sweep_only_one_dir 0 "^lr=2e-4,batch_size=64,seed=2$" -- sh -c 'ls sw/only | grep -v "^sweep.log$"'
+expect sweep_only_settings 0 "^seed = 2" -- grep "^seed = " "sw/only/lr=2e-4,batch_size=64,seed=2/config.ini"
+# the same run as a full sweep makes: equal logs
+expect sweep_only_equals_grid 0 "" -- cmp "sw/only/lr=2e-4,batch_size=64,seed=2/log.csv" "sw/grid/lr=2e-4,batch_size=64,seed=2/log.csv"
+expect sweep_only_range 2 "^sweep: --only 9: the grid has 8 combination\(s\), numbered 1..8" -- \
+    "$SW" swtoy.ini lr=1e-3,2e-4 batch_size=64,32 --seeds 2 --only 9 --gantrain "$G"
+expect sweep_only_zero 2 "^sweep: --only wants a combination number >= 1" -- "$SW" swtoy.ini lr=1e-3 --only 0 --gantrain "$G"
+
+# ---- --mpi, --hosts: mistakes ---------------------------------------------------
+printf 'localhost slots=2\n' > hosts1
+expect sweep_mpi_zero 2 "^sweep: --mpi wants a rank count >= 1, not '0'$" -- "$SW" swtoy.ini lr=1e-3 --mpi 0 --gantrain "$G"
+expect sweep_hosts_missing 2 "^sweep: nohosts.txt: no such hosts file$" -- "$SW" swtoy.ini lr=1e-3 --hosts nohosts.txt --gantrain "$G"
+printf 'a slots=2\nb slots=two\n' > hosts-bad
+expect sweep_hosts_bad_line 2 "^sweep: hosts-bad:2: \"slots=two\" is not slots=K" -- "$SW" swtoy.ini lr=1e-3 --hosts hosts-bad --gantrain "$G"
+printf '# nothing\n\n' > hosts-empty
+expect sweep_hosts_empty 2 "^sweep: hosts-empty: no hosts in the file" -- "$SW" swtoy.ini lr=1e-3 --hosts hosts-empty --gantrain "$G"
+expect sweep_mpi_and_hosts 2 "^sweep: --mpi and --hosts do not go together" -- "$SW" swtoy.ini lr=1e-3 --mpi 2 --hosts hosts1 --gantrain "$G"
+expect sweep_no_mpirun 2 "^sweep: no-such-mpirun: not found" -- "$SW" swtoy.ini lr=1e-3 --mpi 2 --mpirun no-such-mpirun --gantrain "$G"
+# a gantrain built without MPI is refused (a stand-in that says so)
+printf '#!/bin/sh\n[ "$1" = version ] && { echo "mpi: no (built without MPI)"; exit 0; }\nexec "%s" "$@"\n' "$G" > nompi-gantrain
+chmod +x nompi-gantrain
+expect sweep_mpi_needs_mpi_build 2 "^sweep: ./nompi-gantrain: built without MPI" -- \
+    "$SW" swtoy.ini lr=1e-3 --mpi 2 --mpirun true --gantrain ./nompi-gantrain
+
+# ---- --mpi, --hosts: real runs (skipped without Open MPI) -------------------------
+if command -v mpirun >/dev/null 2>&1 && "$G" version | grep -q '^mpi: Open MPI'; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    SWMPI="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 mpirun"
+    expect sweep_mpi_runs 0 "2/2 finished \(0 skipped" -- \
+        "$SW" swtoy.ini lr=1e-3,2e-4 --mpi 2 --root sw --name mpi --mpirun "$SWMPI" --gantrain "$G"
+    expect sweep_mpi_ranks 0 "data parallel over 2 ranks, 32 samples each" -- cat sw/mpi/lr=2e-4/train.log
+    expect sweep_mpi_comm_line 0 "^data parallel: 2 ranks, 6 steps" -- cat sw/mpi/lr=2e-4/train.log
+    expect sweep_mpi_state 0 "status=done" -- cat sw/mpi/lr=2e-4/sweep.state
+    expect sweep_mpi_log 0 "^6," -- tail -n 1 sw/mpi/lr=2e-4/log.csv
+    # 2 cores / (1 job x 2 ranks): one thread per rank
+    expect sweep_mpi_threads 0 "mpirun -np 2 .* --threads 1 train" -- \
+        "$SW" swtoy.ini lr=1e-3 --mpi 2 --root sw --name mpi --gantrain "$G" --dry-run
+    expect sweep_hosts_runs 0 "1 at a time over 1 host\(s\) of hosts1.*2/2 finished \(0 skipped" -- \
+        sh -c '"$0" swtoy.ini lr=1e-3,2e-4 --hosts hosts1 --root sw --name hosts --mpirun "$1" --gantrain "$2" | tr "\n" " "' "$SW" "$SWMPI" "$G"
+    expect sweep_hosts_ranks 0 "data parallel over 2 ranks" -- cat sw/hosts/lr=1e-3/train.log
+    expect sweep_hosts_log 0 "^6," -- tail -n 1 sw/hosts/lr=1e-3/log.csv
+    # a TERM to the sweep reaches the ranks (not mpirun, which would kill
+    # them): they finish the step, write a checkpoint, and the run is
+    # recorded as interrupted
+    "$SW" swtoy.ini lr=1e-3 --mpi 2 --steps 1000000 --set train.ckpt_every=1000000 --root sw --name term \
+        --mpirun "$SWMPI" --gantrain "$G" > term.out 2>&1 &
+    swpid=$!
+    n=0
+    while [ $n -lt 100 ] && ! grep -q "^step " "sw/term/lr=1e-3/train.log" 2>/dev/null; do sleep 0.2; n=$((n + 1)); done
+    kill -TERM $swpid
+    wait $swpid
+    echo "exit $?" >> term.out
+    expect sweep_mpi_term_exit 0 "^exit 143$" -- tail -n 1 term.out
+    expect sweep_mpi_term_state 0 "status=interrupted" -- cat "sw/term/lr=1e-3/sweep.state"
+    expect sweep_mpi_term_ckpt 0 "" -- test -e "sw/term/lr=1e-3/ckpt/last"
+    # two hosts: two runs at a time by default, each on its host with its slots
+    printf 'localhost slots=2   # this one\n\nnode7\n' > hosts2
+    "$SW" swtoy.ini lr=1e-3,2e-4 --hosts hosts2 --root sw --name hosts2 --gantrain "$G" --dry-run > hosts2.out 2>&1
+    expect sweep_hosts_jobs 0 "2 runs in sw/hosts2, 2 at a time over 2 host\(s\)" -- cat hosts2.out
+    expect sweep_hosts_first 0 "lr=1e-3: mpirun --host localhost:2 -np 2 .* --threads 1 train" -- cat hosts2.out
+    expect sweep_hosts_second 0 "lr=2e-4: mpirun --host node7:1 -np 1 " -- cat hosts2.out
+else
+    echo "skip sweep --mpi/--hosts runs: no mpirun or gantrain built without Open MPI"
+fi
 
 # ---- summarize ----------------------------------------------------------------
 # eval.jsonl as gantrain eval writes it: the newest line of the last step counts
