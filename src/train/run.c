@@ -901,9 +901,9 @@ int gt_run_train(const gt_run_opts *o) {
     sa.sa_handler = on_signal;
     /* a signal in the middle of a checkpoint write must not fail the write */
     sa.sa_flags = SA_RESTART;
+    stop_signal = 0; /* before the handlers: a signal from now on is kept */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    stop_signal = 0;
 
     r.t_start = now();
     r.step_start = r.tr.step;

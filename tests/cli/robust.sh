@@ -125,7 +125,7 @@ start_run() {
     "$G" train rs.ini --out "$1" > "$1.out" 2> "$1.err" &
     pid=$!
     n=0
-    while [ $n -lt 400 ] && [ "$(cat "$1/log.csv" 2>/dev/null | wc -l)" -lt 4 ]; do
+    while [ $n -lt 3000 ] && [ "$(cat "$1/log.csv" 2>/dev/null | wc -l)" -lt 4 ]; do
         sleep 0.02
         n=$((n + 1))
     done

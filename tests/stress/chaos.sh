@@ -33,6 +33,10 @@ sample_every = 25
 keep_ckpts = 3
 progress = none
 INI
+# job control on: without it sh starts background commands with SIGINT
+# ignored, and an INT that lands before gantrain installs its handler would
+# be lost (the run then trains on for ever)
+set -m
 rnd() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; } # 0..65535
 fail=0
 say_fail() { echo "FAIL: $*"; fail=$((fail + 1)); }
