@@ -85,7 +85,7 @@ if [ -d "$OUT/diversity" ]; then
     {
         echo "set terminal pngcairo size 1000,520 font 'DejaVu Sans,11' noenhanced"
         echo "set output '$RES/diversity.png'"
-        echo "set title 'BEGAN: sample diversity (per-pixel std across 64 G(z)); solid gantrain, dashed PyTorch'"
+        echo "set title 'BEGAN: sample diversity, per-pixel std across 64 G(z) (real images: 0.51); solid gantrain, dashed PyTorch'"
         echo "set xlabel 'generator step'; set ylabel 'mean per-pixel std, [-1,1] scale'"
         echo "set datafile separator ','; set key outside right top Left reverse"
         echo "set grid lc rgb '#dddddd'; set yrange [0:*]"
