@@ -89,11 +89,12 @@ x_montage() {
     shift 3
     mn=$(($# / 2))
     mrows=$(((mn + mcols - 1) / mcols))
-    # X_CELL (300: a 242-274 pixel grid is drawn a little enlarged, no
-    # pixel row or column dropped) pixels square a cell, 30 above each for its title, 40
-    # for the title of all
+    # a cell is X_CELL pixels wide (300: a 242-274 pixel grid is drawn a
+    # little enlarged, no pixel row or column dropped) and X_CELL_H high
+    # (default: square), 30 above each for its title, 40 for the title of all
     mc=${X_CELL:-300}
-    mh=$((mrows * (mc + 30) + 40))
+    mch=${X_CELL_H:-$mc}
+    mh=$((mrows * (mch + 30) + 40))
     {
         # libgd's png (a palette): half the size of pngcairo's for grey grids
         echo "set terminal png size $((mcols * mc)),$mh font 'DejaVu Sans,11' noenhanced"
