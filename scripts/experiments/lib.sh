@@ -61,10 +61,12 @@ x_args() { # NAME WHAT "$@"
 # Runs a command, logging it; the experiment goes on when it fails (a
 # failed training is reported by sweep.sh and shows as missing in the tables).
 x() {
-    for a in "$@"; do
+    # the whole line in one write: commands of two chains running side by
+    # side (3-objectives.sh) must not run into each other in the log
+    xline=$(for a in "$@"; do
         case $a in *[!A-Za-z0-9_./=,:+-]*) printf "'%s' " "$a" ;; *) printf '%s ' "$a" ;; esac
-    done | sed 's/ $//' >>"$X_LOG"
-    echo >>"$X_LOG"
+    done | sed 's/ $//')
+    printf '%s\n' "$xline" >>"$X_LOG"
     echo "+ $*" >&2
     "$@" || echo "(exit $?: $*)" >&2
 }
