@@ -89,6 +89,8 @@ set --
 for o in mm ns ls wgan wgan-gp began; do set -- "$@" "$(top "$(x_last_sample "$E/objectives/$o/seed=1")" 4)" "$o (seed 1)"; done
 X_CELL=250 X_CELL_H=130 x_montage "$T/o.png" "final samples, seed 1 (4 of 8 rows)" 6 "$@"
 palette "$T/o.png" "$D/exp3-samples.png" 16
+palette "$E/results/metrics.png" "$D/exp3-metrics.png" 32
+palette "$E/results/g_loss.png" "$D/exp3-g_loss.png" 32
 
 # ---- 4 ---------------------------------------------------------------------
 E=$R/4-dcgan-beta1-toys
