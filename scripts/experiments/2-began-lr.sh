@@ -55,7 +55,10 @@ PY=/usr/bin/python3
 DIV=$X_TREE/scripts/began-diversity.py
 if [ -x "$PY" ] && "$PY" -c 'import numpy, PIL' 2>/dev/null; then
     for v in $LRS; do
-        x "$PY" "$DIV" gantrain --run "$OUT/lr/lr=$v" --out "$OUT/diversity/gantrain/lr=$v" --gantrain "$G" >/dev/null
+        # measured again only when the run has changed since
+        f=$OUT/diversity/gantrain/lr=$v/diversity.csv
+        [ -f "$f" ] && [ "$f" -nt "$OUT/lr/lr=$v/log.csv" ] ||
+            x "$PY" "$DIV" gantrain --run "$OUT/lr/lr=$v" --out "$OUT/diversity/gantrain/lr=$v" --gantrain "$G" >/dev/null
     done
     if [ "$TORCH" = 1 ] && "$PY" -c 'import torch' 2>/dev/null; then
         n=0
