@@ -104,7 +104,7 @@ for b in 0.5 0.7; do
 done
 [ $# -gt 0 ] && X_CELL=250 X_CELL_H=130 x_montage "$T/d.png" "DCGAN samples (4 of 8 rows) by Adam beta1" $(($# / 4)) "$@"
 palette "$T/d.png" "$D/exp4-dcgan-samples.png" 16
-palette "$E/results/dcgan_beta1/d_loss.png" "$D/exp4-dcgan-d_loss.png" 32
+palette "$E/results/dcgan_beta1/g_loss.png" "$D/exp4-dcgan-g_loss.png" 32
 for t in sine circle wing; do palette "$E/results/toys/$t-last-frame.png" "$D/exp4-toy-$t.png" 32; done
 
 du -ch "$D"/*.png | tail -n 1
