@@ -20,7 +20,8 @@ if [ "$FULL" = 1 ]; then
     SEEDS=5 MLP="epochs = 200" BEGAN="epochs = 200" NEVAL=10000 CLS_EPOCHS=""
 else
     # one epoch of the MLPs (WGAN, WGAN-GP: 187 generator steps of 5
-    # critic steps); BEGAN at half width for 500 steps
+    # critic steps); BEGAN at a quarter of its widths (G 32, D 16
+    # channels, as experiment 2's small budget), batch 32, 500 steps
     SEEDS=3 MLP="epochs = 1" BEGAN="steps = 500
 batch_size = 32" NEVAL=2000 CLS_EPOCHS="--epochs 3"
 fi
@@ -40,8 +41,8 @@ objective = $1" train="$MLP" ;;
     wgan) model="preset = wgan" train="$MLP" ;;
     wgan-gp) model="preset = wgan_gp" train="$MLP" ;;
     began) model="preset = began
-g_width = $( [ "$FULL" = 1 ] && echo 128 || echo 64)
-d_width = $( [ "$FULL" = 1 ] && echo 64 || echo 32)" train="$BEGAN" ;;
+g_width = $( [ "$FULL" = 1 ] && echo 128 || echo 32)
+d_width = $( [ "$FULL" = 1 ] && echo 64 || echo 16)" train="$BEGAN" ;;
     esac
     cat >"$OUT/$1.ini" <<EOF
 # 3-objectives.sh: objective $1 on $DATA
@@ -80,8 +81,34 @@ x_results_header "Experiment 3: one architecture, six objectives"
 x "$SUMMARIZE" "$OUT/objectives" --out "$RES" --keys model.objective,optim.optimizer,optim.lr,train.n_critic \
     --curves d_loss,g_loss --final 4 --smooth 4 --title "objectives" --quiet
 x_results_table "Objectives, mean ± std over $SEEDS seeds" "$RES/summary.md"
+# FID and precision of every run, one column of points per objective
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    { split($1, p, "/"); print p[1], $c["seed"], $c["fid"], $c["precision"], $c["kid"] }' "$RES/runs.csv" |
+    awk 'BEGIN { n = split("mm ns ls wgan wgan-gp began", o, " "); for (i = 1; i <= n; i++) x[o[i]] = i }
+        ($1 in x) && $3 != "" { print x[$1], $2, $3, $4, $5 }' >"$RES/metrics.dat"
+if [ -s "$RES/metrics.dat" ]; then
+    cat >"$RES/metrics.gp" <<EOF
+set terminal pngcairo size 1100,420 font 'DejaVu Sans,11' noenhanced
+set output '$RES/metrics.png'
+set multiplot layout 1,2 title 'six objectives, one point per seed (features: the Fashion-MNIST classifier, $NEVAL samples)'
+set xrange [0.5:6.5]
+set xtics ('mm' 1, 'ns' 2, 'ls' 3, 'wgan' 4, 'wgan-gp' 5, 'began' 6)
+set grid ytics lc rgb '#dddddd'
+unset key
+set title 'FID (lower is better)'
+set ylabel 'FID'
+set yrange [0:*]
+plot '$RES/metrics.dat' using (\$1 + (\$2 - 2) * 0.08):3 with points pt 7 ps 1.2 lc rgb '#1f77b4'
+set title 'precision (higher is better)'
+set ylabel 'precision'
+set yrange [0:1.05]
+plot '$RES/metrics.dat' using (\$1 + (\$2 - 2) * 0.08):4 with points pt 7 ps 1.2 lc rgb '#d62728'
+unset multiplot
+EOF
+    gnuplot "$RES/metrics.gp" && rm -f "$RES/metrics.gp"
+fi
 set --
 for o in mm ns ls wgan wgan-gp began; do set -- "$@" "$(x_last_sample "$OUT/objectives/$o/seed=1")" "$o (seed 1)"; done
 x_montage "$RES/samples.png" "final samples, seed 1" 6 "$@"
-echo "Plots: d_loss.png, g_loss.png; samples: samples.png; every run's metrics: runs.csv." >>"$RES/README.md"
+echo "Plots: d_loss.png, g_loss.png, metrics.png (FID and precision per run); samples: samples.png; every run's metrics: runs.csv." >>"$RES/README.md"
 echo "3-objectives: results in $RES/README.md" >&2

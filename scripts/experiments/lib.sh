@@ -61,10 +61,12 @@ x_args() { # NAME WHAT "$@"
 # Runs a command, logging it; the experiment goes on when it fails (a
 # failed training is reported by sweep.sh and shows as missing in the tables).
 x() {
-    for a in "$@"; do
+    # the whole line in one write: commands of two chains running side by
+    # side (3-objectives.sh) must not run into each other in the log
+    xline=$(for a in "$@"; do
         case $a in *[!A-Za-z0-9_./=,:+-]*) printf "'%s' " "$a" ;; *) printf '%s ' "$a" ;; esac
-    done | sed 's/ $//' >>"$X_LOG"
-    echo >>"$X_LOG"
+    done | sed 's/ $//')
+    printf '%s\n' "$xline" >>"$X_LOG"
     echo "+ $*" >&2
     "$@" || echo "(exit $?: $*)" >&2
 }
@@ -89,10 +91,12 @@ x_montage() {
     shift 3
     mn=$(($# / 2))
     mrows=$(((mn + mcols - 1) / mcols))
-    # X_CELL (250) pixels square a cell, 30 above each for its title, 40
-    # for the title of all
-    mc=${X_CELL:-250}
-    mh=$((mrows * (mc + 30) + 40))
+    # a cell is X_CELL pixels wide (300: a 242-274 pixel grid is drawn a
+    # little enlarged, no pixel row or column dropped) and X_CELL_H high
+    # (default: square), 30 above each for its title, 40 for the title of all
+    mc=${X_CELL:-300}
+    mch=${X_CELL_H:-$mc}
+    mh=$((mrows * (mch + 30) + 40))
     {
         # libgd's png (a palette): half the size of pngcairo's for grey grids
         echo "set terminal png size $((mcols * mc)),$mh font 'DejaVu Sans,11' noenhanced"

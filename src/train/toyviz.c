@@ -303,18 +303,21 @@ static void panel_losses(canvas *c, const gt_toyviz_frame *f, int cx, int cy) {
     minmax(f->g_loss, f->n_loss, &lo, &hi);
     if (!(lo <= hi)) lo = 0, hi = 1;
     double pad = hi > lo ? 0.06 * (hi - lo) : 0.5;
-    a.x0 = 0, a.x1 = xmax, a.y0 = lo - pad, a.y1 = hi + pad;
+    /* the top 84 pixels are the legend's (74) and a margin: both y ranges
+     * reach that far above the data, so no curve runs under the legend */
+    double top = (double)a.h / (double)(a.h - 84);
+    a.x0 = 0, a.x1 = xmax, a.y0 = lo - pad, a.y1 = lo - pad + (hi - lo + 2 * pad) * top;
     double t[16];
     int n = gt_toyviz_ticks(a.y0, a.y1, 6, t);
     for (int i = 0; i < n; i++) rect(c, a.x, (int)lrint(ax_py(&a, t[i])), a.w, 1, LIGHT, 1);
     axes_draw(c, &a, "step", "loss", 4);
     /* right axis: accuracy 0..1 */
-    ticks_side(c, &a, 2, 0, 1, 3);
+    ticks_side(c, &a, 2, 0, top, 3);
     text_any(c->p, c->w, c->h, a.x + a.w + 62, a.y + (a.h + gt_text_width("D accuracy", 2)) / 2, 2,
              "D accuracy", C_ACC, 1);
     curve(c, &a, f->loss_step, f->d_loss, f->n_loss, a.y0, a.y1, C_DLOSS, 0);
     curve(c, &a, f->loss_step, f->g_loss, f->n_loss, a.y0, a.y1, C_GLOSS, 0);
-    curve(c, &a, f->acc_step, f->acc, f->n_acc, 0, 1, C_ACC, 1);
+    curve(c, &a, f->acc_step, f->acc, f->n_acc, 0, top, C_ACC, 1);
     const char *labels[] = {"d_loss", "g_loss", "D accuracy"};
     const uint8_t *cols[] = {C_DLOSS, C_GLOSS, C_ACC};
     legend(c, &a, 1, 3, labels, cols, (int[]){0, 0, 0});

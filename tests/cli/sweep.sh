@@ -185,3 +185,16 @@ expect summarize_curves 0 "" -- sh -c '"$0" sw/grid --out sumout2 --curves d_rea
 expect summarize_no_runs 1 "no runs \(directories with log.csv\)" -- "$SUM" sumout2
 expect summarize_bad_option 2 "unknown option '--bogus'" -- "$SUM" sw/grid --bogus
 expect summarize_no_dir 2 "nowhere: no such directory" -- "$SUM" nowhere
+
+# ---- scripts/experiments --------------------------------------------------------
+for e in 1-gan-family 2-began-lr 3-objectives 4-dcgan-beta1-toys; do
+    expect "experiment_help_$e" 0 "--full +the original budget" -- sh "$ROOT/scripts/experiments/$e.sh" --help
+done
+expect experiment_bad_arg 2 "unknown argument '--bogus'" -- sh "$ROOT/scripts/experiments/2-began-lr.sh" --bogus
+# x_montage: COLS cells of X_CELL x X_CELL_H (+30 for each title, +40 for
+# the title of all); two summarize plots stand in for sample grids, and "-"
+# leaves a cell empty
+expect experiment_montage 0 "^89504e47 0000012c 000000c8$" -- sh -c '
+    . "$0/scripts/experiments/lib.sh"
+    X_CELL=100 X_CELL_H=50 x_montage mont.png "two plots" 3 sumout/g_loss.png "g" - - sumout/d_loss.png "d" sumout/d_loss.png "again" &&
+    test ! -e mont.png.gp && od -An -tx1 -N24 mont.png | tr -d " \n" | sed "s/^\(.\{8\}\).\{24\}\(.\{8\}\)\(.\{8\}\)$/\1 \2 \3/"' "$ROOT"
