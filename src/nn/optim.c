@@ -77,6 +77,17 @@ static void adam(gt_optim *o, float *p, const float *g) {
     }
 }
 
+static void rmsprop_plain(float *restrict p, const float *restrict g, float *restrict sq, int64_t n, float a,
+                          float oma, float eps, float lr) {
+    GT_OMP_FOR(n)
+    for (int64_t i = 0; i < n; i++) {
+        float gi = g[i];
+        sq[i] = sq[i] * a + oma * (gi * gi);
+        float avg = sqrtf(sq[i]) + eps;
+        p[i] = p[i] + (-lr) * (gi / avg);
+    }
+}
+
 static void rmsprop(gt_optim *o, float *p, const float *g) {
     const gt_optim_cfg *c = &o->cfg;
     float *sq = o->s1, *buf = o->s2, *gavg = o->s3;
@@ -84,6 +95,13 @@ static void rmsprop(gt_optim *o, float *p, const float *g) {
     float lr = (float)c->lr, mom = (float)c->momentum, wd = (float)c->weight_decay;
     int centered = c->centered;
     int64_t n = o->n;
+    if (!centered && mom == 0.0f && wd == 0.0f) {
+        /* plain RMSprop (WGAN's): the same arithmetic without the branches,
+         * which the compiler would otherwise turn into masked vector code
+         * that computes every path */
+        rmsprop_plain(p, g, sq, n, a, oma, eps, lr);
+        return;
+    }
     GT_OMP_FOR(n)
     for (int64_t i = 0; i < n; i++) {
         float gi = wd != 0.0f ? g[i] + wd * p[i] : g[i];
