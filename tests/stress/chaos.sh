@@ -33,10 +33,6 @@ sample_every = 25
 keep_ckpts = 3
 progress = none
 INI
-# job control on: without it sh starts background commands with SIGINT
-# ignored, and an INT that lands before gantrain installs its handler would
-# be lost (the run then trains on for ever)
-set -m
 rnd() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; } # 0..65535
 fail=0
 say_fail() { echo "FAIL: $*"; fail=$((fail + 1)); }
@@ -45,7 +41,11 @@ i=0
 while [ $i -lt "$N" ]; do
     i=$((i + 1))
     if [ -e chaos/ckpt/last ]; then set -- --resume; resumes=$((resumes + 1)); else set --; fresh=$((fresh + 1)); fi
-    "$G" train chaos.ini --out chaos "$@" > chaos.out 2> chaos.err &
+    # sh starts background commands with SIGINT ignored (no job control
+    # without a terminal), so an INT that landed before gantrain installs its
+    # handler would be lost and the run would train on for ever: restore the
+    # default, as an interactive shell's job has it
+    env --default-signal=INT "$G" train chaos.ini --out chaos "$@" > chaos.out 2> chaos.err &
     pid=$!
     # 20 .. 600 ms: start-up, resume, steps and checkpoint writes
     ms=$((20 + $(rnd) % 580))
