@@ -126,6 +126,12 @@ gt_loader_state gt_loader_get_state(const gt_loader *ld);
  * be the same) or the position is impossible. */
 int gt_loader_restore(gt_loader *ld, const gt_loader_state *st);
 
+/* Resizes float planes [c, h, w] -> [c, oh, ow] by the loader's rule (area
+ * averaging when shrinking, bilinear with half-pixel centres, clamped at
+ * the border, when enlarging): for images already in memory, as eval's
+ * feature networks take them. */
+void gt_image_resize(const float *src, int c, int h, int w, float *dst, int oh, int ow);
+
 /* ---- pictures of 2-D data ---------------------------------------------
  * A size x size PNG scatter plot of points [n, 2] (dark grey) and, when b
  * is not NULL, of points b [nb, 2] (red) over them, on axes from -range to

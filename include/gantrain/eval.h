@@ -67,8 +67,6 @@ int gt_extractor_features(gt_extractor *e, const float *x, int64_t n, int c, int
 /* What gt_extractor_features does to c x h x w images, for the table
  * ("resized 32x32 -> 28x28 (area)"); "" when they go in unchanged. */
 void gt_extractor_adaptation(const gt_extractor *e, int c, int h, int w, char *buf, size_t size);
-/* Resizes planes [c, h, w] -> [c, oh, ow] as described above (floats). */
-void gt_image_resize(const float *src, int c, int h, int w, float *dst, int oh, int ow);
 
 /* ---- evaluation ------------------------------------------------------------ */
 

@@ -99,6 +99,42 @@ static void axis_free(axis *a) {
     free(a->w);
 }
 
+void gt_image_resize(const float *src, int c, int h, int w, float *dst, int oh, int ow) {
+    if (oh == h && ow == w) {
+        memcpy(dst, src, sizeof(float) * (size_t)c * h * w);
+        return;
+    }
+    axis ax, ay;
+    axis_init(&ax, w, ow);
+    axis_init(&ay, h, oh);
+    float *tmp = gt_xmalloc(sizeof(float) * (size_t)h * ow); /* one plane, x resized */
+    for (int ch = 0; ch < c; ch++) {
+        const float *in = src + (size_t)ch * h * w;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < ow; x++) {
+                const int *ix = ax.idx + (size_t)x * ax.taps;
+                const float *wt = ax.w + (size_t)x * ax.taps;
+                float v = 0.0f;
+                for (int k = 0; k < ax.taps; k++) v += wt[k] * in[(size_t)y * w + ix[k]];
+                tmp[(size_t)y * ow + x] = v;
+            }
+        float *out = dst + (size_t)ch * oh * ow;
+        for (int y = 0; y < oh; y++) {
+            const int *iy = ay.idx + (size_t)y * ay.taps;
+            const float *wt = ay.w + (size_t)y * ay.taps;
+            float *o = out + (size_t)y * ow;
+            for (int x = 0; x < ow; x++) o[x] = 0.0f;
+            for (int k = 0; k < ay.taps; k++) {
+                const float *t = tmp + (size_t)iy[k] * ow;
+                for (int x = 0; x < ow; x++) o[x] += wt[k] * t[x];
+            }
+        }
+    }
+    free(tmp);
+    axis_free(&ax);
+    axis_free(&ay);
+}
+
 static inline uint8_t to_u8(float v) {
     if (!(v > 0.0f)) return 0;
     if (v >= 255.0f) return 255;

@@ -8,89 +8,11 @@
 #include <unistd.h>
 
 #include "gantrain/crc.h"
+#include "gantrain/data.h"
 #include "gantrain/error.h"
 #include "gantrain/eval.h"
 #include "gantrain/inception.h"
 #include "gantrain/npz.h"
-
-/* ---- resizing ------------------------------------------------------------ */
-
-/* out[j] = sum_t w[j*taps + t] * in[idx[j*taps + t]]: the data loader's rule
- * (src/data/preprocess.c) for floats: area averaging when shrinking,
- * bilinear with half-pixel centres (clamped at the border) when enlarging. */
-typedef struct axis {
-    int taps;
-    int *idx;
-    float *w;
-} axis;
-
-static void axis_init(axis *a, int n_in, int n_out) {
-    a->taps = n_out < n_in ? (int)ceil((double)n_in / n_out) + 1 : (n_out == n_in ? 1 : 2);
-    a->idx = gt_xcalloc((size_t)n_out * (size_t)a->taps, sizeof *a->idx);
-    a->w = gt_xcalloc((size_t)n_out * (size_t)a->taps, sizeof *a->w);
-    for (int j = 0; j < n_out; j++) {
-        int *ix = a->idx + (size_t)j * a->taps;
-        float *wt = a->w + (size_t)j * a->taps;
-        if (n_out == n_in) {
-            ix[0] = j, wt[0] = 1.0f;
-        } else if (n_out < n_in) {
-            double scale = (double)n_in / n_out, lo = j * scale, hi = (j + 1) * scale;
-            int t = 0;
-            for (int i = (int)floor(lo); i < n_in && i < hi && t < a->taps; i++, t++) {
-                double cover = fmin(hi, i + 1.0) - fmax(lo, (double)i);
-                ix[t] = i, wt[t] = (float)(cover / scale);
-            }
-        } else {
-            double s = (j + 0.5) * n_in / n_out - 0.5;
-            if (s < 0) s = 0;
-            if (s > n_in - 1) s = n_in - 1;
-            int i0 = (int)floor(s), i1 = i0 + 1 < n_in ? i0 + 1 : i0;
-            ix[0] = i0, wt[0] = (float)(1.0 - (s - i0));
-            ix[1] = i1, wt[1] = (float)(s - i0);
-        }
-    }
-}
-
-static void axis_free(axis *a) {
-    free(a->idx);
-    free(a->w);
-}
-
-void gt_image_resize(const float *src, int c, int h, int w, float *dst, int oh, int ow) {
-    if (oh == h && ow == w) {
-        memcpy(dst, src, sizeof(float) * (size_t)c * h * w);
-        return;
-    }
-    axis ax, ay;
-    axis_init(&ax, w, ow);
-    axis_init(&ay, h, oh);
-    float *tmp = gt_xmalloc(sizeof(float) * (size_t)h * ow); /* one plane, x resized */
-    for (int ch = 0; ch < c; ch++) {
-        const float *in = src + (size_t)ch * h * w;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < ow; x++) {
-                const int *ix = ax.idx + (size_t)x * ax.taps;
-                const float *wt = ax.w + (size_t)x * ax.taps;
-                float v = 0.0f;
-                for (int k = 0; k < ax.taps; k++) v += wt[k] * in[(size_t)y * w + ix[k]];
-                tmp[(size_t)y * ow + x] = v;
-            }
-        float *out = dst + (size_t)ch * oh * ow;
-        for (int y = 0; y < oh; y++) {
-            const int *iy = ay.idx + (size_t)y * ay.taps;
-            const float *wt = ay.w + (size_t)y * ay.taps;
-            float *o = out + (size_t)y * ow;
-            for (int x = 0; x < ow; x++) o[x] = 0.0f;
-            for (int k = 0; k < ay.taps; k++) {
-                const float *t = tmp + (size_t)iy[k] * ow;
-                for (int x = 0; x < ow; x++) o[x] += wt[k] * t[x];
-            }
-        }
-    }
-    free(tmp);
-    axis_free(&ax);
-    axis_free(&ay);
-}
 
 /* ---- the classifier -------------------------------------------------------- */
 
