@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "gantrain/config.h"
+#include "gantrain/data.h"
 #include "gantrain/error.h"
 #include "gantrain/log.h"
 #include "gantrain/threads.h"
@@ -68,7 +70,7 @@ const char *gt_fuzz_file(const char *name, const void *data, size_t size) {
 
 /* Does m contain one of the '|'-separated alternatives of names? */
 static int names_one(const char *m, const char *names) {
-    char buf[1024];
+    char buf[1200];
     snprintf(buf, sizeof buf, "%s", names);
     for (char *save = NULL, *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
         if (strstr(m, t)) return 1;
@@ -84,4 +86,21 @@ void gt_fuzz_check_error(int rc, const char *must_name) {
                 must_name ? must_name : "", m);
         abort();
     }
+}
+
+void gt_fuzz_dataset(struct gt_config *cfg) {
+    gt_error_clear();
+    gt_dataset *ds = gt_dataset_open(cfg);
+    char names[1100];
+    snprintf(names, sizeof names, "%s|data.", gt_fuzz_dir());
+    gt_fuzz_check_error(!ds, names);
+    if (ds) {
+        static float x[2 * 3 * 48 * 48];
+        float lab[2];
+        int64_t idx[2] = {0, gt_dataset_count(ds) - 1};
+        if (gt_dataset_sample_size(ds) <= 3 * 48 * 48) gt_dataset_fill(ds, idx, 2, x, lab);
+        for (int c = 0; c < gt_dataset_n_classes(ds); c++) (void)gt_dataset_class_name(ds, c);
+    }
+    gt_dataset_free(ds);
+    gt_config_free(cfg);
 }

@@ -36,5 +36,11 @@ const char *gt_fuzz_file(const char *name, const void *data, size_t size);
  * containing `must_name` or one of its '|'-separated alternatives (when not
  * NULL).  Aborts otherwise. */
 void gt_fuzz_check_error(int rc, const char *must_name);
+/* Opens the dataset of cfg (files under gt_fuzz_dir()) under the error
+ * contract — a message about the data names its file, one about the
+ * selection the config key — and, when it opens, reads its first and last
+ * samples and its class names; then frees it and cfg. */
+struct gt_config;
+void gt_fuzz_dataset(struct gt_config *cfg);
 
 #endif

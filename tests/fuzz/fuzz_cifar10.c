@@ -43,21 +43,6 @@ GT_FUZZ_TARGET(cifar10) {
     gt_config_set_arg(cfg, set);
     if (flags & 0x40) gt_config_set_arg(cfg, "data.channels=1");
     if (flags & 0x80) gt_config_set_arg(cfg, "data.limit=1");
-    gt_error_clear();
-    gt_dataset *ds = gt_dataset_open(cfg);
-    /* a message about the data names its file; one about the selection
-     * names the config key (data.classes, data.center_crop ...) */
-    char names[1100];
-    snprintf(names, sizeof names, "%s|data.", gt_fuzz_dir());
-    gt_fuzz_check_error(!ds, names);
-    if (ds) {
-        static float x[2 * 3 * 48 * 48];
-        float lab[2];
-        int64_t idx[2] = {0, gt_dataset_count(ds) - 1};
-        if (gt_dataset_sample_size(ds) <= 3 * 48 * 48) gt_dataset_fill(ds, idx, 2, x, lab);
-        for (int c = 0; c < gt_dataset_n_classes(ds); c++) (void)gt_dataset_class_name(ds, c);
-    }
-    gt_dataset_free(ds);
-    gt_config_free(cfg);
+    gt_fuzz_dataset(cfg);
     return 0;
 }

@@ -80,19 +80,6 @@ GT_FUZZ_TARGET(idx) {
     snprintf(set, sizeof set, "data.classes=%s", classes[(flags >> 5) & 3]);
     gt_config_set_arg(cfg, set);
     if (flags & 0x80) gt_config_set_arg(cfg, "data.channels=3");
-    gt_error_clear();
-    gt_dataset *ds = gt_dataset_open(cfg);
-    /* a message about the data names its file; one about the selection
-     * names the config key (data.classes, data.center_crop ...) */
-    char names[1100];
-    snprintf(names, sizeof names, "%s|data.", gt_fuzz_dir());
-    gt_fuzz_check_error(!ds, names);
-    if (ds) {
-        float x[2 * 3 * 40 * 40], lab[2];
-        int64_t idx[2] = {0, gt_dataset_count(ds) - 1};
-        if (gt_dataset_sample_size(ds) <= 3 * 40 * 40) gt_dataset_fill(ds, idx, 2, x, lab);
-    }
-    gt_dataset_free(ds);
-    gt_config_free(cfg);
+    gt_fuzz_dataset(cfg);
     return 0;
 }
