@@ -46,5 +46,6 @@ int gt_cmd_train(int argc, char **argv);
 int gt_cmd_sample(int argc, char **argv);
 int gt_cmd_eval(int argc, char **argv);
 int gt_cmd_classifier(int argc, char **argv);
+int gt_cmd_lockstep(int argc, char **argv);
 
 #endif

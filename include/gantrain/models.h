@@ -28,6 +28,18 @@ typedef enum gt_mode { GT_MODE_TRAIN, GT_MODE_SAMPLE, GT_MODE_EVAL } gt_mode;
 
 typedef struct gt_gan gt_gan;
 
+/* Where a run's random draws come from when they do not come from its RNG:
+ * a lockstep run against PyTorch (gantrain lockstep) feeds both programs
+ * the same recorded noise, labels, penalty weights and dropout masks.
+ * fill writes the next n values of a kind into buf: z as drawn, class
+ * indices as floats, alpha in [0,1), dropout keep flags 0 or 1 (for the
+ * whole batch, as one process draws them). */
+typedef enum gt_draw_kind { GT_DRAW_Z, GT_DRAW_FAKE_LABELS, GT_DRAW_ALPHA, GT_DRAW_KEEP } gt_draw_kind;
+typedef struct gt_draws {
+    void (*fill)(void *ud, gt_draw_kind kind, float *buf, int64_t n);
+    void *ud;
+} gt_draws;
+
 typedef struct gt_arch {
     const char *name;
     /* declares G's and D's tensors into m->g and m->d; GT_OK or a config error */
@@ -47,6 +59,7 @@ struct gt_gan {
     int data_ndim;           /* 3 for images [C,H,W], 1 for points [D] */
     int data_shape[3];
     gt_rng *rng;             /* dropout masks (the run's generator) */
+    const gt_draws *draws;   /* NULL, or the recorded draws that replace rng's */
     int dist_off, dist_batch; /* data parallel: masks are drawn for the whole
                                  batch of dist_batch and rows dist_off.. kept */
     void *impl;              /* the architecture's layers */

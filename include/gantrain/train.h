@@ -1,11 +1,14 @@
 /* train.h — GAN objectives and the training iteration.
  *
- * One iteration is one generator update with all its critic updates.  With
- * n_critic = 1 the generator goes first and the discriminator then trains on
- * the same generated batch (as PyTorch-GAN's gan/cgan/dcgan/began scripts
- * do); with n_critic > 1 the critic takes n_critic steps, each on a fresh
- * real batch and fresh fakes, and then the generator takes one (as the
- * wgan/wgan_gp scripts do).
+ * One iteration is one generator update with all its critic updates, in the
+ * order train.schedule names.  By default, with n_critic = 1 the generator
+ * goes first and the discriminator then trains on the same generated batch
+ * (as PyTorch-GAN's gan/cgan/dcgan/began scripts do); with n_critic > 1 the
+ * critic takes n_critic steps, each on a fresh real batch and fresh fakes,
+ * and then the generator takes one (as the WGAN paper's algorithm does).
+ * The interleaved order takes one critic step, then the generator's on that
+ * step's noise, then the other critic steps (PyTorch-GAN's wgan.py and
+ * wgan_gp.py, which step the generator after every n_critic-th batch).
  */
 #ifndef GANTRAIN_TRAIN_H
 #define GANTRAIN_TRAIN_H
@@ -55,6 +58,9 @@ gt_tensor *gt_gradient_penalty(gt_ctx *c, gt_critic_fn critic, void *ud, gt_tens
  * training; the whole batch otherwise).  Returns GT_OK or an error. */
 typedef int (*gt_batch_fn)(void *ud, int off, int count, float *x, float *labels);
 
+/* Order of the updates in one iteration (train.schedule). */
+typedef enum gt_schedule { GT_SCHED_G_FIRST, GT_SCHED_CRITIC_FIRST, GT_SCHED_INTERLEAVED } gt_schedule;
+
 typedef struct gt_trainer {
     const gt_config *cfg;
     gt_gan *gan;
@@ -62,6 +68,8 @@ typedef struct gt_trainer {
     gt_ctx *ctx;
     gt_rng rng;             /* z, fake labels, dropout, penalty interpolation */
     gt_objective obj;
+    gt_schedule schedule;
+    int d_sigmoid;          /* ns/mm: sigmoid on D's output and BCELoss (model.d_sigmoid) */
     int batch, n_critic;
     int rank, ranks;        /* data parallel: this process's rank and the world size */
     int local, off;         /* this rank's share of each batch: [off, off + local) */

@@ -102,6 +102,19 @@ static const gt_command commands[] = {
      "An iteration is one generator update with all its critic updates, on\n"
      "synthetic batches of the config's shape (data loading is not timed).\n",
      gt_cmd_bench},
+    {"lockstep", "CONFIG.ini INPUTS.npz [--iters K] [--tol T] [--set section.key=value ...] [--json] [--dump FILE]",
+     "run the trainer on inputs recorded from PyTorch and compare after every iteration",
+     "  INPUTS.npz     made by scripts/lockstep.py: initial weights, real batches, noise,\n"
+     "                 labels, dropout masks, penalty weights, and PyTorch's losses,\n"
+     "                 parameters and optimizer state after each stored iteration\n"
+     "  --iters K      stop after K iterations (default: all recorded)\n"
+     "  --tol T        relative difference that fails the run (default 1e-4)\n"
+     "  --json         one JSON line per iteration\n"
+     "  --dump FILE    write gantrain's tensors and optimizer state after the last\n"
+     "                 iteration to FILE (.npz, named as PyTorch's in INPUTS.npz)\n"
+     "Relative differences are max|gantrain - torch| / max|torch| per tensor; the\n"
+     "line shows the largest over parameters/buffers and over optimizer state.\n",
+     gt_cmd_lockstep},
     {"info", "CKPT", "header, config, step and tensors of a checkpoint", NULL, gt_cmd_info},
     {"config", "[--list] | CONFIG.ini [--set section.key=value ...]",
      "every config key with type, default and doc; or a config resolved",

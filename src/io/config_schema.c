@@ -40,6 +40,10 @@ static const gt_cfg_key schema[] = {
       "would compute them; false keeps each rank's own"),
     E("model", "d_norm", "batch", "batch|layer|none",
       "normalisation in D's conv blocks (WGAN-GP critics need layer or none)"),
+    B("model", "d_sigmoid", "false",
+      "ns, mm: D ends with a sigmoid and the losses are BCELoss on its output, log clamped at "
+      "-100 (PyTorch-GAN's gan.py and dcgan.py, the PyTorch DCGAN example: no gradient once "
+      "D's sigmoid saturates); false: BCE with logits on the raw score"),
     I("model", "embed_dim", "10", 1, 65536, "cgan: size of the label embedding"),
     I("model", "n_classes", "0", 0, 1000000, "cgan: number of classes (0: from the dataset)"),
     E("model", "init", "torch", "torch|dcgan|xavier",
@@ -81,6 +85,12 @@ static const gt_cfg_key schema[] = {
     I("train", "batch_size", "64", 1, 1e7, "images per batch"),
     I("train", "seed", "1", 0, 9.2e18, "seed of every random draw of the run"),
     I("train", "n_critic", "1", 1, 10000, "D updates per G update"),
+    E("train", "schedule", "auto", "auto|g-first|critic-first|interleaved",
+      "order of the updates in an iteration: g-first (G on fresh z, then the critic steps, the "
+      "first on those fakes); critic-first (n_critic critic steps on fresh batches, then G on "
+      "fresh z: the WGAN paper); interleaved (one critic step, G on that step's z, then the other "
+      "n_critic - 1: PyTorch-GAN's wgan.py and wgan_gp.py, the PyTorch DCGAN example); auto: "
+      "g-first when n_critic = 1, critic-first otherwise"),
     F("train", "clip", "0.01", 0, 1e6, "wgan: critic weights are clipped to [-clip, clip]"),
     F("train", "gp_lambda", "10", 0, 1e9, "wgan-gp: weight of the gradient penalty"),
     F("train", "began_gamma", "0.75", 0, 1, "began: diversity ratio gamma = E[L(G(z))] / E[L(x)]"),

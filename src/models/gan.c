@@ -63,14 +63,20 @@ gt_tensor *gt_m_bn_fwd(gt_ctx *c, const gt_batchnorm_layer *l, gt_tensor *x, gt_
 gt_tensor *gt_m_dropout(gt_ctx *c, gt_gan *m, gt_tensor *x, float p, int channels, gt_mode mode) {
     if (p <= 0.0f || mode != GT_MODE_TRAIN) return x;
     int N = x->shape[0];
-    if (m->dist_batch <= N) return channels ? gt_dropout2d(c, x, p, 1, m->rng) : gt_dropout(c, x, p, 1, m->rng);
-    /* a rank's share of a distributed batch: draw the whole batch's mask,
-     * exactly as a single process would, and keep this rank's rows */
+    if (m->dist_batch <= N && !m->draws)
+        return channels ? gt_dropout2d(c, x, p, 1, m->rng) : gt_dropout(c, x, p, 1, m->rng);
+    /* a rank's share of a distributed batch, or recorded masks: the whole
+     * batch's mask, exactly as a single process draws it; this rank's rows */
     GT_ASSERTF(p < 1.0f, "dropout probability %g", (double)p);
     int64_t per = channels ? x->shape[1] : x->n / N;
-    int64_t total = (int64_t)m->dist_batch * per;
+    int64_t total = (int64_t)(m->dist_batch > N ? m->dist_batch : N) * per;
     float *all = gt_arena_alloc(gt_ctx_arena(c), sizeof(float) * (size_t)total), keep = 1.0f / (1.0f - p);
-    for (int64_t i = 0; i < total; i++) all[i] = gt_rng_uniform(m->rng) < p ? 0.0f : keep;
+    if (m->draws) {
+        m->draws->fill(m->draws->ud, GT_DRAW_KEEP, all, total);
+        for (int64_t i = 0; i < total; i++) all[i] = all[i] != 0.0f ? keep : 0.0f;
+    } else {
+        for (int64_t i = 0; i < total; i++) all[i] = gt_rng_uniform(m->rng) < p ? 0.0f : keep;
+    }
     int sh[4];
     int nd = channels ? 4 : x->ndim;
     for (int i = 0; i < nd; i++) sh[i] = channels && i >= 2 ? 1 : x->shape[i];

@@ -40,6 +40,13 @@ int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t s
                              gt_cfg_where(cfg, "model", "arch"), gan->arch->name);
     t->batch = (int)gt_cfg_int(cfg, "train", "batch_size");
     t->n_critic = (int)gt_cfg_int(cfg, "train", "n_critic");
+    const char *sched = gt_cfg_str(cfg, "train", "schedule");
+    t->schedule = !strcmp(sched, "g-first")        ? GT_SCHED_G_FIRST
+                  : !strcmp(sched, "critic-first") ? GT_SCHED_CRITIC_FIRST
+                  : !strcmp(sched, "interleaved")  ? GT_SCHED_INTERLEAVED
+                  : t->n_critic == 1               ? GT_SCHED_G_FIRST
+                                                   : GT_SCHED_CRITIC_FIRST;
+    t->d_sigmoid = gt_cfg_bool(cfg, "model", "d_sigmoid");
     t->clip = (float)gt_cfg_float(cfg, "train", "clip");
     t->gp_lambda = (float)gt_cfg_float(cfg, "train", "gp_lambda");
     t->gamma = (float)gt_cfg_float(cfg, "train", "began_gamma");
@@ -118,8 +125,12 @@ static gt_tensor *labels_tensor(gt_trainer *t, const float *data) {
 /* labels of the whole batch's fakes; this rank's share ends up first */
 static void draw_fake_labels(gt_trainer *t) {
     if (!t->gan->arch->conditional) return;
-    for (int i = 0; i < t->batch; i++)
-        t->fake_label_buf[i] = (float)gt_rng_below(&t->rng, (uint64_t)t->gan->n_classes);
+    const gt_draws *d = t->gan->draws;
+    if (d)
+        d->fill(d->ud, GT_DRAW_FAKE_LABELS, t->fake_label_buf, t->batch);
+    else
+        for (int i = 0; i < t->batch; i++)
+            t->fake_label_buf[i] = (float)gt_rng_below(&t->rng, (uint64_t)t->gan->n_classes);
     if (t->off) memmove(t->fake_label_buf, t->fake_label_buf + t->off, sizeof(float) * (size_t)t->local);
 }
 
@@ -127,7 +138,9 @@ static void draw_fake_labels(gt_trainer *t) {
 static gt_tensor *draw_noise(gt_trainer *t) {
     int zd = t->gan->z_dim;
     int64_t n = (int64_t)t->batch * zd;
-    if (t->gan->z_uniform)
+    if (t->gan->draws)
+        t->gan->draws->fill(t->gan->draws->ud, GT_DRAW_Z, t->z_buf, n);
+    else if (t->gan->z_uniform)
         gt_rng_fill_uniform(&t->rng, t->z_buf, n, -1.0f, 1.0f);
     else
         gt_rng_fill_normal(&t->rng, t->z_buf, n, 0.0f, 1.0f);
@@ -169,12 +182,20 @@ static gt_tensor *critic(gt_ctx *c, void *ud, gt_tensor *x) {
     return gt_gan_discriminate(c, u->t->gan, x, u->labels, GT_MODE_TRAIN);
 }
 
+/* Binary cross-entropy of D's score against target 0 or 1: with logits, or
+ * (model.d_sigmoid) torch's BCELoss on the sigmoid of the score. */
+static gt_tensor *bce(gt_trainer *t, gt_tensor *score, float target) {
+    gt_ctx *c = t->ctx;
+    gt_tensor *tt = gt_full(c, score->ndim, score->shape, target);
+    return t->d_sigmoid ? gt_bce(c, gt_sigmoid(c, score), tt) : gt_bce_logits(c, score, tt);
+}
+
 /* G's loss from D's output on G(z) (recorded), per objective */
 static gt_tensor *g_loss_of(gt_trainer *t, gt_tensor *d_fake, gt_tensor *fake) {
     gt_ctx *c = t->ctx;
     switch (t->obj) {
-    case GT_OBJ_NS: return gt_bce_logits(c, d_fake, gt_full(c, d_fake->ndim, d_fake->shape, 1.0f));
-    case GT_OBJ_MM: return gt_neg(c, gt_bce_logits(c, d_fake, gt_zeros_like(c, d_fake)));
+    case GT_OBJ_NS: return bce(t, d_fake, 1.0f);
+    case GT_OBJ_MM: return gt_neg(c, bce(t, d_fake, 0.0f));
     case GT_OBJ_LS: return gt_mse(c, d_fake, gt_full(c, d_fake->ndim, d_fake->shape, 1.0f));
     case GT_OBJ_WGAN:
     case GT_OBJ_WGAN_GP: return gt_neg(c, gt_mean(c, d_fake, GT_ALL, 0));
@@ -200,8 +221,7 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
     case GT_OBJ_NS:
     case GT_OBJ_MM:
         /* the references average the two halves */
-        loss = gt_scale(c, gt_add(c, gt_bce_logits(c, dr, gt_full(c, dr->ndim, dr->shape, 1.0f)),
-                                  gt_bce_logits(c, df, gt_zeros_like(c, df))), 0.5f);
+        loss = gt_scale(c, gt_add(c, bce(t, dr, 1.0f), bce(t, df, 0.0f)), 0.5f);
         v[1] = mean_of(dr, 1);
         v[2] = mean_of(df, 1);
         break;
@@ -220,7 +240,10 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
         if (t->obj == GT_OBJ_WGAN_GP) {
             /* interpolation weights of the whole batch, as one process draws them */
             float *alpha = gt_arena_alloc(gt_ctx_arena(c), (size_t)t->batch * sizeof(float));
-            for (int i = 0; i < t->batch; i++) alpha[i] = gt_rng_uniform(&t->rng);
+            if (m->draws)
+                m->draws->fill(m->draws->ud, GT_DRAW_ALPHA, alpha, t->batch);
+            else
+                for (int i = 0; i < t->batch; i++) alpha[i] = gt_rng_uniform(&t->rng);
             critic_ud u = {t, lr}; /* interpolates carry the real labels, as the references do */
             int rc;
             gt_tensor *gp = gt_gradient_penalty(c, critic, &u, real, fake, alpha + t->off, t->gp_lambda, &rc);
@@ -263,12 +286,19 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
     return GT_OK;
 }
 
-/* G forward in training mode, copying the result to fake_buf.  With
- * record set the graph is kept for the generator update. */
-static gt_tensor *generate(gt_trainer *t, int record) {
+/* G forward in training mode on fresh noise and labels (or, with fresh = 0,
+ * the last ones drawn), copying the result to fake_buf.  With record set the
+ * graph is kept for the generator update. */
+static gt_tensor *generate(gt_trainer *t, int record, int fresh) {
     gt_ctx *c = t->ctx;
-    draw_fake_labels(t);
-    gt_tensor *z = draw_noise(t);
+    gt_tensor *z;
+    if (fresh) {
+        draw_fake_labels(t);
+        z = draw_noise(t);
+    } else {
+        int zd = t->gan->z_dim;
+        z = gt_from_data(c, t->z_buf + (int64_t)t->off * zd, 2, (int[]){t->local, zd});
+    }
     int old = gt_set_grad_enabled(c, record);
     gt_tensor *fake = gt_gan_generate(c, t->gan, z, labels_tensor(t, t->fake_label_buf), GT_MODE_TRAIN);
     gt_set_grad_enabled(c, old);
@@ -330,20 +360,38 @@ int gt_trainer_iteration(gt_trainer *t, gt_stats *st) {
     t->opt_g->cfg.lr = s.g_lr;
     t->opt_d->cfg.lr = s.d_lr;
     int rc;
-    if (t->n_critic == 1) {
-        /* generator first; the critic then sees the same generated batch */
-        gt_tensor *fake = generate(t, 1);
+    gt_tensor *fake;
+    switch (t->schedule) {
+    case GT_SCHED_G_FIRST:
+        /* generator first; the critic's first step sees the same generated batch */
+        fake = generate(t, 1, 1);
         if ((rc = generator_step(t, fake, &s))) return rc;
-        if ((rc = real_batch(t))) return rc;
-        if ((rc = critic_step(t, &s))) return rc;
-    } else {
         for (int k = 0; k < t->n_critic; k++) {
             if ((rc = real_batch(t))) return rc;
-            generate(t, 0);
+            if (k) generate(t, 0, 1);
             if ((rc = critic_step(t, &s))) return rc;
         }
-        gt_tensor *fake = generate(t, 1);
+        break;
+    case GT_SCHED_CRITIC_FIRST:
+        for (int k = 0; k < t->n_critic; k++) {
+            if ((rc = real_batch(t))) return rc;
+            generate(t, 0, 1);
+            if ((rc = critic_step(t, &s))) return rc;
+        }
+        fake = generate(t, 1, 1);
         if ((rc = generator_step(t, fake, &s))) return rc;
+        break;
+    case GT_SCHED_INTERLEAVED:
+        /* a critic step, the generator on that step's noise, the rest */
+        for (int k = 0; k < t->n_critic; k++) {
+            if ((rc = real_batch(t))) return rc;
+            generate(t, 0, 1);
+            if ((rc = critic_step(t, &s))) return rc;
+            if (k) continue;
+            fake = generate(t, 1, 0);
+            if ((rc = generator_step(t, fake, &s))) return rc;
+        }
+        break;
     }
     if (t->obj == GT_OBJ_BEGAN) s.kt = t->kt;
     *st = s;
