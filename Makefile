@@ -141,6 +141,8 @@ fixtures:
 	/usr/bin/python3 scripts/make-model-fixtures.py
 	/usr/bin/python3 scripts/make-metric-fixtures.py
 	/usr/bin/python3 scripts/make-inception-fixtures.py
+	/usr/bin/python3 scripts/lockstep.py gan dcgan wgan_gp cgan --size small --iters 20 --store 1,20 --out tests/fixtures/lockstep
+	/usr/bin/python3 scripts/lockstep.py gan wgan --flavour reference --size small --iters 20 --store 1,20 --out tests/fixtures/lockstep
 
 # gantrain and PyTorch side by side (needs python3-torch for the second column)
 bench: gantrain

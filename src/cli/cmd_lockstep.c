@@ -112,12 +112,13 @@ int gt_cmd_lockstep(int argc, char **argv) {
                "g_loss", "torch", "rel", "params", "(largest in)", "optim", "(largest in)",
                "f64: params gantrain/torch, optim gantrain/torch");
     int rc = gt_lockstep_run(a.pos[0], sets, n_sets, a.pos[1], (int)iters, dump, on_row, &rep);
-    if (rc) return gt_cli_error(rc == GT_ERR_USAGE ? GT_EXIT_USAGE : GT_EXIT_FAIL, "%s", gt_error());
     if (rep.first_bad) {
-        fprintf(stderr, "gantrain: lockstep: iteration %d differs from PyTorch by %.2e in %s (tolerance %g)\n",
-                rep.first_bad, rep.first_rel, rep.first_what, rep.tol);
+        /* the first parting is the finding, whatever stopped the run later */
+        fprintf(stderr, "gantrain: lockstep: iteration %d differs from PyTorch by %.2e in %s (tolerance %g)%s%s\n",
+                rep.first_bad, rep.first_rel, rep.first_what, rep.tol, rc ? "; later: " : "", rc ? gt_error() : "");
         return GT_EXIT_FAIL;
     }
+    if (rc) return gt_cli_error(rc == GT_ERR_USAGE ? GT_EXIT_USAGE : GT_EXIT_FAIL, "%s", gt_error());
     if (!rep.json)
         printf("lockstep: every compared figure and tensor within %g of PyTorch's (or no further from the "
                "float64 run than twice PyTorch's float32)\n", rep.tol);
