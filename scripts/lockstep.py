@@ -497,7 +497,9 @@ def replay(G, D, s, flavour, out, store, iters):
     tr = Trainer(G, D, s, flavour, rp, rp)
     free = {tag: set(out.get("meta.free." + tag, np.zeros(0)).astype(int).tolist()) for tag in "gd"}
     for it in range(1, iters + 1):
-        tr.iteration()
+        dl, gl = tr.iteration()
+        out["ref64.%d.d_loss" % it] = np.array([dl])
+        out["ref64.%d.g_loss" % it] = np.array([gl])
         if it not in store:
             continue
         yp = ys = 0.0

@@ -28,6 +28,7 @@
  *   ref64.I.g.K, ref64.I.opt_g.K.S ...  the same after iteration I of the recorded
  *                               inputs run in float64 (PyTorch): the yardstick of
  *                               round-off for both float32 programs
+ *   ref64.I.d_loss, ref64.I.g_loss   its losses (every iteration)
  *   yard.I.param, yard.I.state  the largest relative difference of PyTorch's
  *                               float32 run from that float64 run
  *   meta.free.g, meta.free.d    indices of tensors the network's output does not
@@ -48,6 +49,7 @@ typedef struct gt_lockstep_row {
     int iter;                       /* 1-based */
     double d_loss, g_loss, kt;      /* gantrain's (kt NaN unless began) */
     double ref_d_loss, ref_g_loss, ref_kt; /* PyTorch's */
+    double d_loss64, g_loss64;      /* the float64 replay's (NaN without one) */
     int compared;                   /* PyTorch's tensors after this iteration were stored */
     double param_rel;               /* largest over parameters and buffers */
     char param_name[64];

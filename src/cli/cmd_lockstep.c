@@ -36,6 +36,14 @@ static int agrees(const gt_lockstep_row *r, double tol, double *worst, const cha
     return r->param_rel64 <= fmax(2 * r->yard_param, tol) && r->state_rel64 <= fmax(2 * r->yard_state, tol);
 }
 
+/* A loss agrees when within tol of PyTorch's, or no further from the float64
+ * replay's than twice PyTorch's float32 one. */
+static double loss_diff(double v, double ref, double v64, double tol) {
+    double d = rel_scalar(v, ref);
+    if (d <= tol || isnan(v64)) return d;
+    return rel_scalar(v, v64) <= fmax(2 * rel_scalar(ref, v64), tol) ? 0 : d;
+}
+
 static void on_row(void *ud, const gt_lockstep_row *r) {
     report *rep = ud;
     double dl = rel_scalar(r->d_loss, r->ref_d_loss), gl = rel_scalar(r->g_loss, r->ref_g_loss);
@@ -43,6 +51,7 @@ static void on_row(void *ud, const gt_lockstep_row *r) {
         printf("{\"iter\": %d, \"d_loss\": %.9g, \"ref_d_loss\": %.9g, \"g_loss\": %.9g, \"ref_g_loss\": %.9g",
                r->iter, r->d_loss, r->ref_d_loss, r->g_loss, r->ref_g_loss);
         if (!isnan(r->kt)) printf(", \"kt\": %.9g, \"ref_kt\": %.9g", r->kt, r->ref_kt);
+        if (!isnan(r->d_loss64)) printf(", \"d_loss64\": %.9g, \"g_loss64\": %.9g", r->d_loss64, r->g_loss64);
         if (r->compared) {
             printf(", \"param_rel\": %.3e, \"param\": \"%s\", \"state_rel\": %.3e, \"state\": \"%s\", "
                    "\"free_rel\": %.3e, \"free\": \"%s\"", r->param_rel, r->param_name, r->state_rel, r->state_name,
@@ -64,6 +73,8 @@ static void on_row(void *ud, const gt_lockstep_row *r) {
     }
     fflush(stdout);
     if (rep->first_bad) return;
+    dl = loss_diff(r->d_loss, r->ref_d_loss, r->d_loss64, rep->tol);
+    gl = loss_diff(r->g_loss, r->ref_g_loss, r->g_loss64, rep->tol);
     double worst = dl > gl ? dl : gl;
     const char *what = dl > gl ? "d_loss" : "g_loss";
     double tw;

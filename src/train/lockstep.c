@@ -288,6 +288,10 @@ static int run(lockstep *ls, gt_config *cfg, int iters, const char *dump_path, g
         row.ref_d_loss = scalar(ls, name);
         snprintf(name, sizeof name, "it.%d.g_loss", it);
         row.ref_g_loss = scalar(ls, name);
+        snprintf(name, sizeof name, "ref64.%d.d_loss", it);
+        row.d_loss64 = scalar(ls, name);
+        snprintf(name, sizeof name, "ref64.%d.g_loss", it);
+        row.g_loss64 = scalar(ls, name);
         snprintf(name, sizeof name, "it.%d.kt", it);
         row.ref_kt = scalar(ls, name);
         snprintf(name, sizeof name, "it.%d.g.0", it);
