@@ -10,6 +10,9 @@
 #   scripts/parity.sh [--presets gan,cgan,wgan,wgan_gp,dcgan] [--seeds 1,2,3]
 #                     [--variants gt,gt-ref,pt] [--jobs 2] [--root runs/parity]
 #                     [--scale F]   (budgets times F, for a quick try)
+#                     [--table]     (only the table of what has finished)
+#                     [--figures DIR]  (also DIR/parity-PRESET.png: the 64-sample
+#                                    grids of seed 1 of every variant side by side)
 #
 # Budgets (iterations = generator updates, batch 64): gan 9375, cgan 9375,
 # wgan 1875, wgan_gp 1875, dcgan 1875 (10, 10, 10, 10 and 2 epochs).  Runs
@@ -28,6 +31,7 @@ root=runs/parity
 scale=1
 one_job=
 table_only=
+figures=
 while [ $# -gt 0 ]; do
     case $1 in
     --presets) presets=$2; shift 2 ;;
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
     --scale) scale=$2; shift 2 ;;
     --one) shift; one_job=$*; break ;;
     --table) table_only=1; shift ;;
+    --figures) figures=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "parity.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -123,8 +128,34 @@ if [ -n "$one_job" ]; then
     one $one_job
     exit 0
 fi
+# the grids of seed 1 of each variant, side by side (gnuplot)
+montages() {
+    X_TREE=$ROOT_DIR
+    # shellcheck source=scripts/experiments/lib.sh
+    . "$ROOT_DIR/scripts/experiments/lib.sh"
+    mkdir -p "$figures"
+    for p in $(echo "$presets" | tr , ' '); do
+        set --
+        for v in $(echo "$variants" | tr , ' '); do
+            f="$root/$p/$v-s1/grid.png"
+            [ -f "$f" ] || continue
+            fid=$(field "$root/$p/$v-s1/eval.json" fid)
+            case $v in
+            gt) label="gantrain (preset defaults)" ;;
+            gt-ref) label="gantrain $(faithful "$p" | sed 's/--set //')" ;;
+            pt) label="PyTorch reference" ;;
+            *) label=$v ;;
+            esac
+            set -- "$@" "$f" "$label, FID $(printf '%.0f' "$fid")"
+        done
+        [ $# -gt 0 ] || continue
+        X_CELL=300 x_montage "$figures/parity-$p.png" "$p, $(budget "$p") iterations, seed 1" $(($# / 2)) "$@"
+    done
+}
+
 if [ -n "$table_only" ]; then
     table
+    [ -n "$figures" ] && montages
     exit 0
 fi
 mkdir -p "$root"
@@ -141,3 +172,4 @@ for p in $(echo "$presets" | tr , ' '); do
 done
 xargs -P "$jobs" -L 1 "$0" --root "$root" --scale "$scale" --one < "$list"
 table | tee "$root/table.md"
+[ -n "$figures" ] && montages
