@@ -635,7 +635,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
         gt_classifier_default_path(gt_cfg_str(dc, "data", "dataset"), rel, sizeof rel);
         gt_shipped_path(rel, wpath, sizeof wpath);
     } else {
-        gt_shipped_path(GT_INCEPTION_DEFAULT_WEIGHTS, wpath, sizeof wpath);
+        wpath[0] = 0; /* the extractor looks up the default Inception weights */
     }
     if (!(e = gt_extractor_open(features, wpath))) {
         rc = strstr(gt_error(), "--features:") ? GT_ERR_USAGE : GT_ERR;
