@@ -11,9 +11,9 @@
         DIR/inception_zip.pth and DIR/inception_legacy.pth, DIR/manifest.txt
         (one line per state_dict tensor: name, dtype, shape, CRC-32 of its
         little-endian bytes in row-major order) and DIR/features.gtf: the
-        pool features and logits of each PNG, by the float32 model ("pool32",
-        "logits32", as pytorch-fid runs it) and the float64 one ("pool64",
-        "logits64"), one image at a time (the PNGs may differ in size).
+        pool features ("I.pool") and logits ("I.logits") of PNG I by the
+        model as pytorch-fid runs it (float32, eval mode), one image at a
+        time (the PNGs may differ in size).
         Pixels map to [-1, 1] as v / 127.5 - 1, gantrain's rule.
 
 Committed fixtures (a few KB; CI reads them without torch):
@@ -21,7 +21,7 @@ Committed fixtures (a few KB; CI reads them without torch):
   pth_small_legacy.pth  the same, _use_new_zipfile_serialization=False
   pth_small_p4.pth      the same, zip format with pickle protocol 4
                         (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL)
-  pth_small.gtf         its float32 tensors (row-major) by name
+  pth_small.gtf         its non-empty float32 tensors by name (row-major, flat)
   pth_bad_opcode.pth    a state_dict holding a set: opcode EMPTY_SET
   pth_bad_module.pth    torch.save of a whole nn.Linear: a class global
   pth_inc_shape.pth     one Inception key with the wrong shape
@@ -72,8 +72,10 @@ def save_small():
     torch.save(sd, os.path.join(OUT, "pth_small_zip.pth"))
     torch.save(sd, os.path.join(OUT, "pth_small_legacy.pth"), _use_new_zipfile_serialization=False)
     torch.save(sd, os.path.join(OUT, "pth_small_p4.pth"), pickle_protocol=4)
+    # flattened (.gtf holds up to 4 dims), the empty tensor left out
     fixture_io.write(os.path.join(OUT, "pth_small.gtf"),
-                     {k: v.contiguous().numpy() for k, v in sd.items() if v.dtype == torch.float32})
+                     {k: v.contiguous().numpy().reshape(-1) for k, v in sd.items()
+                      if v.dtype == torch.float32 and v.numel()})
     for name in ("pth_small_zip.pth", "pth_small_legacy.pth", "pth_small_p4.pth"):
         back = torch.load(os.path.join(OUT, name))
         assert list(back) == list(sd) and all(torch.equal(back[k], sd[k]) for k in sd), name
@@ -118,7 +120,6 @@ def save_inception(out, pngs):
             b = v.contiguous().numpy().astype(v.numpy().dtype.newbyteorder("<")).tobytes()
             f.write("%s %s %s %08x\n" % (k, DTYPES[v.dtype], ",".join(map(str, v.shape)) or "-",
                                          zlib.crc32(b) & 0xFFFFFFFF))
-    m64 = fx.build_model().double()
     feats = {}
     for i, path in enumerate(pngs):
         img = Image.open(path)
@@ -126,12 +127,9 @@ def save_inception(out, pngs):
         a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)  # [C, H, W]
         x = torch.from_numpy(a / 127.5 - 1.0)[None]
         with torch.no_grad():
-            p32, l32 = model(x.float())
-            p64, l64 = m64(x)
-        feats["%d.pool32" % i] = p32.numpy()
-        feats["%d.logits32" % i] = l32.numpy()
-        feats["%d.pool64" % i] = p64.numpy()
-        feats["%d.logits64" % i] = l64.numpy()
+            pool, logits = model(x.float())
+        feats["%d.pool" % i] = pool.numpy()
+        feats["%d.logits" % i] = logits.numpy()
     fixture_io.write(os.path.join(out, "features.gtf"), feats)
     print("make-pth-fixtures: %d tensors, %d images -> %s" % (len(sd), len(pngs), out))
 

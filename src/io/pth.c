@@ -145,9 +145,9 @@ static gt_pth_val *persistent_load(gt_pth_pickle *pk, void *ud, const gt_pth_val
     }
     /* the storage's bytes are in the file: more than the file holds is a lie */
     if (numel < 0 || (uint64_t)numel > p->len / (uint64_t)dtypes[dt].size) {
-        gt_error_set("%s: byte %zu: storage '%s' claims %lld elements, more than the %zu-byte "
-                     "file can hold; the file is corrupt",
-                     p->label, at, shown, (long long)numel, p->len);
+        gt_error_set("%s: byte %zu: storage '%s' claims %lld %s elements, more than the %zu-byte "
+                     "file holds; the file is truncated or corrupt",
+                     p->label, at, shown, (long long)numel, dtypes[dt].name, p->len);
         return hook_fail();
     }
     int s = -1;
