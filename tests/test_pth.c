@@ -126,6 +126,22 @@ GT_TEST(pth_refuses_bad_files) {
     CHECKF(strstr(gt_error(), "evil.pth: pickle global 'os.system' (byte 2) is not supported"), "%s", gt_error());
     CHECK(gt_pth_open_mem("\x80\x02i.", 4, "inst.pth", &p) == GT_ERR);
     CHECKF(strstr(gt_error(), "inst.pth: pickle opcode INST (0x69) at byte 2 is not supported"), "%s", gt_error());
+    /* the machine's own limits */
+    CHECK(gt_pth_open_mem("\x80\x02.", 3, "empty.pth", &p) == GT_ERR);
+    CHECKF(strstr(gt_error(), "empty.pth: pickle stack underflow (opcode STOP at byte 2)"), "%s", gt_error());
+    CHECK(gt_pth_open_mem("\x80\x02Nr\xff\xff\xff\x00.", 9, "memo.pth", &p) == GT_ERR);
+    CHECKF(strstr(gt_error(), "memo.pth: memo index beyond the values made so far (opcode LONG_BINPUT at byte 3)"),
+           "%s", gt_error());
+    CHECK(gt_pth_open_mem("\x80\x02h\x00.", 5, "get.pth", &p) == GT_ERR);
+    CHECKF(strstr(gt_error(), "memo GET of an entry never PUT"), "%s", gt_error());
+    size_t big = ((size_t)1 << 20) + 16;
+    char *nones = malloc(big);
+    memset(nones, 'N', big);
+    nones[0] = (char)0x80, nones[1] = 2;
+    CHECK(gt_pth_open_mem(nones, big, "nones.pth", &p) == GT_ERR);
+    CHECKF(strstr(gt_error(), "nones.pth: the pickle makes more than 1048574 values by byte 1048577"), "%s",
+           gt_error());
+    free(nones);
 }
 
 /* every prefix of a valid file is refused as truncated, and every single

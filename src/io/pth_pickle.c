@@ -17,11 +17,17 @@
 #include "gantrain/error.h"
 #include "gantrain/pth.h"
 
+/* A state_dict makes about fifteen values per tensor: a million is far
+ * beyond any network's, and keeps a hostile file's cost (under 100 bytes a
+ * value) bounded whatever its size. */
+#define MAX_VALUES ((size_t)1 << 20)
+#define BLOCK 1024
+
 struct gt_pth_pickle {
     char *label;
     gt_pth_hooks hooks;
-    gt_pth_val **all; /* every value made, for gt_pth_pickle_free */
-    size_t n_all, cap_all;
+    gt_pth_val **blocks; /* every value made, BLOCK to a block */
+    size_t n_all, n_blocks;
     /* the machine, reset by each run */
     gt_pth_val **stack;
     size_t sp, cap_stack;
@@ -82,11 +88,9 @@ gt_pth_pickle *gt_pth_pickle_new(const char *label, const gt_pth_hooks *hooks) {
 
 void gt_pth_pickle_free(gt_pth_pickle *pk) {
     if (!pk) return;
-    for (size_t i = 0; i < pk->n_all; i++) {
-        free(pk->all[i]->items);
-        free(pk->all[i]);
-    }
-    free(pk->all);
+    for (size_t i = 0; i < pk->n_all; i++) free(pk->blocks[i / BLOCK][i % BLOCK].items);
+    for (size_t b = 0; b < pk->n_blocks; b++) free(pk->blocks[b]);
+    free(pk->blocks);
     free(pk->stack);
     free(pk->marks);
     free(pk->memo);
@@ -95,13 +99,15 @@ void gt_pth_pickle_free(gt_pth_pickle *pk) {
 }
 
 gt_pth_val *gt_pth_pickle_new_val(gt_pth_pickle *pk, gt_pth_kind kind) {
-    if (pk->n_all == pk->cap_all) {
-        pk->cap_all = pk->cap_all ? 2 * pk->cap_all : 64;
-        pk->all = gt_xrealloc(pk->all, pk->cap_all * sizeof *pk->all);
+    GT_ASSERT(pk->n_all < MAX_VALUES); /* the loop stops 2 short of it */
+    if (pk->n_all % BLOCK == 0) {
+        pk->blocks = gt_xrealloc(pk->blocks, (pk->n_blocks + 1) * sizeof *pk->blocks);
+        pk->blocks[pk->n_blocks++] = gt_xmalloc(BLOCK * sizeof **pk->blocks);
     }
-    gt_pth_val *v = gt_xcalloc(1, sizeof *v);
+    gt_pth_val *v = &pk->blocks[pk->n_all / BLOCK][pk->n_all % BLOCK];
+    pk->n_all++;
+    memset(v, 0, sizeof *v);
     v->kind = kind;
-    pk->all[pk->n_all++] = v;
     return v;
 }
 
@@ -189,12 +195,13 @@ static int pop_mark(gt_pth_pickle *pk, size_t *from) {
     return GT_OK;
 }
 
-static int memo_put(gt_pth_pickle *pk, uint64_t idx, size_t limit) {
+static int memo_put(gt_pth_pickle *pk, uint64_t idx) {
     gt_pth_val *v = top(pk);
     if (!v) return GT_ERR;
-    /* a pickler numbers its memo entries 0, 1, 2, ...: an index beyond the
-     * pickle's own length cannot come from one */
-    if (idx > limit) return fail(pk, "memo index beyond the pickle's size");
+    /* a pickler numbers its memo entries 0, 1, 2, ... as it writes values:
+     * an index beyond the number of values made so far cannot come from
+     * one (and would size the memo from a number in the file) */
+    if (idx > pk->n_all) return fail(pk, "memo index beyond the values made so far");
     if (idx >= pk->memo_cap) {
         size_t n = (size_t)idx + 1 > 2 * pk->memo_cap ? (size_t)idx + 1 : 2 * pk->memo_cap;
         pk->memo = gt_xrealloc(pk->memo, n * sizeof *pk->memo);
@@ -354,6 +361,10 @@ int gt_pth_pickle_run(gt_pth_pickle *pk, const unsigned char *buf, size_t len, s
         }
         pk->op_at = i;
         int op = pk->op = buf[i++];
+        if (pk->n_all + 2 > MAX_VALUES) /* an opcode makes at most 2 (with a hook's) */
+            return gt_error_set("%s: the pickle makes more than %zu values by byte %zu: not a state_dict "
+                                "gantrain can read",
+                                pk->label, MAX_VALUES - 2, base + pk->op_at);
         const unsigned char *a = buf + i;
         gt_pth_val *v, *k, *c;
         size_t from = 0;
@@ -511,16 +522,16 @@ int gt_pth_pickle_run(gt_pth_pickle *pk, const unsigned char *buf, size_t len, s
             break;
         case 'q': /* BINPUT */
             NEED(1);
-            if (memo_put(pk, a[0], len)) return GT_ERR;
+            if (memo_put(pk, a[0])) return GT_ERR;
             i += 1;
             break;
         case 'r': /* LONG_BINPUT */
             NEED(4);
-            if (memo_put(pk, rd32(a), len)) return GT_ERR;
+            if (memo_put(pk, rd32(a))) return GT_ERR;
             i += 4;
             break;
         case 0x94: /* MEMOIZE: the next free index */
-            if (memo_put(pk, pk->memo_count, len)) return GT_ERR;
+            if (memo_put(pk, pk->memo_count)) return GT_ERR;
             break;
         case 'h': /* BINGET */
             NEED(1);
