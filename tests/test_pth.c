@@ -288,7 +288,7 @@ GT_TEST(pth_inception_matches_torch) {
     }
     snprintf(cmd + k, sizeof cmd - k, " > '%s/log.txt' 2>&1", dir);
     int st = system(cmd);
-    char logp[1200];
+    char logp[1400];
     snprintf(logp, sizeof logp, "%s/log.txt", dir);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         char *log = NULL;
@@ -298,7 +298,7 @@ GT_TEST(pth_inception_matches_torch) {
         free(log);
         return;
     }
-    char path[1200];
+    char path[1400];
     snprintf(path, sizeof path, "%s/manifest.txt", dir);
     mline *man = NULL;
     int nman = read_manifest(path, &man);
