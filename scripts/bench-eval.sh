@@ -4,8 +4,10 @@
 #   2. with RUN given: a whole `gantrain eval RUN --features classifier
 #      --n 10000` (10000 images generated and compared), first with the real
 #      features' cache cold, then warm;
-#   3. Inception-v3 features per image: with data/pt_inception-2015-12-05.npz
-#      from 200 test images through `gantrain eval`, otherwise with synthetic
+#   3. Inception-v3 features per image: with the weights in data/
+#      (pt_inception-2015-12-05-6726825d.pth from `scripts/fetch-data.sh
+#      inception`, or the older .npz) from 200 test images through
+#      `gantrain eval`, otherwise with synthetic
 #      weights (scripts/bench-inception.c, batch 16).
 #   scripts/bench-eval.sh [RUN] [THREADS]     (default: no run, 2 threads)
 # The times come from the table's "time" line: generation, features, real
@@ -36,14 +38,14 @@ if [ -n "$run" ]; then
 fi
 
 echo "== Inception-v3 features per image, $threads thread(s)"
-if [ -e data/pt_inception-2015-12-05.npz ]; then
+if [ -e data/pt_inception-2015-12-05-6726825d.pth ] || [ -e data/pt_inception-2015-12-05.npz ]; then
     ./gantrain --threads "$threads" eval --fake fashion-mnist:test --n 200 --features inception \
         --metrics is --jsonl none 2>/dev/null |
         awk '/^time/ { for (i = 1; i <= NF; i++) if ($i == "features") { gsub(/,/, "", $(i+1));
              printf "   %.1f ms/image (200 images, 28x28 grey resized to 299x299 by the network)\n",
                     1000 * $(i+1) / 200 } }'
 else
-    echo "   (no data/pt_inception-2015-12-05.npz: synthetic weights, scripts/bench-inception.c)"
+    echo "   (no Inception weights in data/ (scripts/fetch-data.sh inception): synthetic weights, scripts/bench-inception.c)"
     # linked as the Makefile links gantrain (OpenBLAS's OpenMP build)
     blas=/usr/lib/$(cc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/openblas-openmp
     cc -std=c11 -D_DEFAULT_SOURCE -O3 -march=native -fopenmp -Iinclude -o build/bench-inception-eval \

@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """Converts pytorch-fid's Inception weights to a .npz that gantrain loads.
 
+(gantrain now reads pt_inception-2015-12-05-6726825d.pth itself, as
+`scripts/fetch-data.sh inception` downloads it; this converter stays for
+the .npz route and for --reference, the real weights' features.)
+
     /usr/bin/python3 scripts/convert-inception.py pt_inception-2015-12-05-6726825d.pth OUT.npz
         [--reference OUT.gtf]
 

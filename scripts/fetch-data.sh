@@ -1,11 +1,15 @@
 #!/bin/sh
-# fetch-data.sh — downloads and checks the datasets gantrain reads, for
-# machines with a network:
-#   scripts/fetch-data.sh [--dir DIR] mnist | fashion-mnist | cifar10 | celeba | all
-# Files land where the configs look by default: DIR/<dataset>/ (DIR = data).
-# Every file is checked against its published MD5 before it is used; a file
-# already present with the right checksum is not downloaded again.  A failed
-# or damaged download is removed, never left half-written.
+# fetch-data.sh — downloads and checks the datasets gantrain reads, and the
+# FID Inception-v3 weights, for machines with a network:
+#   scripts/fetch-data.sh [--dir DIR] mnist | fashion-mnist | cifar10 | celeba | inception | all
+# Files land where gantrain looks by default: DIR/<dataset>/ (DIR = data),
+# and DIR/pt_inception-2015-12-05-6726825d.pth for `gantrain eval --features
+# inception` (pytorch-fid's weights, read as downloaded: no conversion).
+# Every file is checked against its published checksum before it is used
+# (MD5 for the datasets; for the Inception weights the SHA-256 prefix in
+# the file's name, as torch.hub checks it); a file already present with the
+# right checksum is not downloaded again.  A failed or damaged download is
+# removed, never left half-written.
 #
 # Fashion-MNIST is also a Debian package (dataset-fashion-mnist, installed by
 # scripts/install-deps.sh into /usr/share/datasets/fashion-mnist, the
@@ -21,7 +25,7 @@ set -eu
 
 DIR=data
 usage() {
-    echo "usage: scripts/fetch-data.sh [--dir DIR] mnist|fashion-mnist|cifar10|celeba|all" >&2
+    echo "usage: scripts/fetch-data.sh [--dir DIR] mnist|fashion-mnist|cifar10|celeba|inception|all" >&2
     exit 2
 }
 [ $# -ge 1 ] || usage
@@ -45,13 +49,25 @@ else
     die "needs curl or wget"
 fi
 command -v md5sum >/dev/null 2>&1 || die "needs md5sum (coreutils)"
+command -v sha256sum >/dev/null 2>&1 || die "needs sha256sum (coreutils)"
 
-md5_ok() { [ -f "$1" ] && [ "$(md5sum "$1" | cut -d' ' -f1)" = "$2" ]; }
+# sum_of FILE SUM: FILE's checksum of SUM's kind: an MD5 (32 hex digits), or
+# for SUM = sha256:PREFIX as many leading hex digits of its SHA-256
+sum_of() {
+    case $2 in
+    sha256:*)
+        p=${2#sha256:}
+        echo "sha256:$(sha256sum "$1" | cut -c1-${#p})"
+        ;;
+    *) md5sum "$1" | cut -d' ' -f1 ;;
+    esac
+}
+sum_ok() { [ -f "$1" ] && [ "$(sum_of "$1" "$2")" = "$2" ]; }
 
-# fetch URL FILE MD5: downloads URL to FILE unless FILE already checks out
+# fetch URL FILE SUM: downloads URL to FILE unless FILE already checks out
 fetch() {
     url=$1 file=$2 sum=$3
-    if md5_ok "$file" "$sum"; then
+    if sum_ok "$file" "$sum"; then
         echo "ok        $file"
         return 0
     fi
@@ -62,14 +78,14 @@ fetch() {
         rm -f "$file.part"
         die "download of $url failed"
     fi
-    if ! md5_ok "$file.part" "$sum"; then
-        got=$(md5sum "$file.part" | cut -d' ' -f1)
+    if ! sum_ok "$file.part" "$sum"; then
+        got=$(sum_of "$file.part" "$sum")
         if head -c 512 "$file.part" | grep -qi "<html"; then
             rm -f "$file.part"
             die "$url sent a web page instead of the file (quota or login page?); download $(basename "$file") by hand into $(dirname "$file")/ and run this again"
         fi
         rm -f "$file.part"
-        die "$file: MD5 $got, want $sum: damaged download, try again"
+        die "$file: checksum $got, want $sum: damaged download, try again"
     fi
     mv "$file.part" "$file"
     echo "ok        $file"
@@ -132,11 +148,20 @@ celeba() {
     echo "celeba: $d, 202599 images (dataset = celeba; the first run decodes them once into data/cache)"
 }
 
+# pytorch-fid's port of TensorFlow's 2015-12-05 Inception graph: the weights
+# of FID as everyone computes it.  Read as downloaded by gantrain eval.
+inception() {
+    name=pt_inception-2015-12-05-6726825d.pth
+    fetch https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/$name "$DIR/$name" sha256:6726825d
+    echo "inception: $DIR/$name (gantrain eval --features inception finds it there; elsewhere: --weights FILE)"
+}
+
 case $WHAT in
 mnist) mnist ;;
 fashion-mnist) fashion ;;
 cifar10) cifar10 ;;
 celeba) celeba ;;
-all) mnist && fashion && cifar10 && celeba ;;
+inception) inception ;;
+all) mnist && fashion && cifar10 && celeba && inception ;;
 *) usage ;;
 esac

@@ -220,7 +220,9 @@ GT_TEST(eval_fid_needs_more_images_than_dims) {
     const char *w = te_classifier("c32.gtck", 12, 32, 3);
     gt_eval_opts o = {0};
     o.fake = test, o.real = train, o.metrics = "fid,kid,pr", o.n = 20, o.features = "classifier", o.weights = w;
-    o.sets = kid_sets, o.n_sets = 2, o.jsonl = "none", o.no_cache = 1;
+    /* KID's subsets no larger than the 20 images (a larger size is refused) */
+    static const char *kid20[] = {"eval.kid_subsets=5", "eval.kid_subset_size=20"};
+    o.sets = kid20, o.n_sets = 2, o.jsonl = "none", o.no_cache = 1;
     gt_eval_result res;
     CHECK(gt_eval_run(&o, &res) == GT_ERR);
     CHECK(!res.has_fid && res.has_kid && res.has_pr);
@@ -362,7 +364,7 @@ GT_TEST(eval_bad_inputs) {
     if (!fails(&o, GT_ERR, "none.gtck: no such file", "gantrain classifier")) return;
     o.features = "inception", o.weights = td_path("pt.npz");
     if (!fails(&o, GT_ERR, "pt.npz: no such file", GT_INCEPTION_URL)) return;
-    if (!fails(&o, GT_ERR, "scripts/convert-inception.py " GT_INCEPTION_PTH, "--features classifier")) return;
+    if (!fails(&o, GT_ERR, "`scripts/fetch-data.sh inception` downloads", "--features classifier")) return;
     /* inception weights of the wrong shape */
     double vals[32 * 27] = {0};
     gt_npz_array arr = {"Conv2d_1a_3x3.conv.weight", 2, {32, 27}, vals};

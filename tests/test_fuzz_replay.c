@@ -14,7 +14,7 @@
 
 typedef int (*entry_fn)(const uint8_t *, size_t);
 #define X(name) int gt_fuzz_##name(const uint8_t *data, size_t size);
-X(npz) X(ckpt) X(idx) X(cifar10) X(image) X(csvlog) X(config)
+X(npz) X(ckpt) X(idx) X(cifar10) X(image) X(csvlog) X(config) X(pth)
 #undef X
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -64,3 +64,4 @@ GT_TEST(fuzz_replay_cifar10) { replay("cifar10", gt_fuzz_cifar10); }
 GT_TEST(fuzz_replay_image) { replay("image", gt_fuzz_image); }
 GT_TEST(fuzz_replay_csvlog) { replay("csvlog", gt_fuzz_csvlog); }
 GT_TEST(fuzz_replay_config) { replay("config", gt_fuzz_config); }
+GT_TEST(fuzz_replay_pth) { replay("pth", gt_fuzz_pth); }

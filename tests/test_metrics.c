@@ -311,11 +311,14 @@ GT_TEST(metrics_kid_sampling) {
     CHECK(a.std > 0); /* subsets differ from one another */
     gt_kid_result c;
     CHECK(gt_kid(x, y, 20, 50, &r1, &c) == 0 && c.mean != a.mean); /* the RNG moved on */
-    /* a subset of every row (size capped at min(n1, n2) = 200 for x): drawn
-     * without replacement it is x itself in some order, and MMD^2 does not
-     * depend on the order */
+    /* a subset of every row: drawn without replacement it is x itself in
+     * some order, and MMD^2 does not depend on the order */
     gt_kid_result full;
-    CHECK(gt_kid(x, x, 1, 1000, &r1, &full) == 0 && full.subset_size == 200);
+    CHECK(gt_kid(x, x, 1, 200, &r1, &full) == 0 && full.subset_size == 200);
+    /* a subset larger than a set is refused (torch-fidelity refuses too),
+     * not cut to the set's size */
+    CHECK(gt_kid(x, y, 1, 201, &r1, &c) != 0);
+    CHECKF(strstr(gt_error(), "subset size 201 is larger than the sets (200 and 250 samples)"), "%s", gt_error());
     int64_t ident[200];
     for (int i = 0; i < 200; i++) ident[i] = i;
     double want;
@@ -329,6 +332,8 @@ GT_TEST(metrics_kid_sampling) {
                  gt_features_tensor(gt_fixture_get(fx, "fid_b.x1")), 2, 50, &r1, &a) != 0);
     CHECK(strstr(gt_error(), "dimensions differ (16 and 64)") != NULL);
     CHECK(gt_kid(gt_features_f32(gt_fixture_get(fx, "fid_a.x1")->data, 1, 16), y, 2, 50, &r1, &a) != 0);
+    CHECK(strstr(gt_error(), "larger than the sets (1 and 250 samples)") != NULL);
+    CHECK(gt_kid(x, y, 2, 1, &r1, &a) != 0);
     CHECK(strstr(gt_error(), "at least 2 samples") != NULL);
     int64_t bad[2] = {0, 200};
     double v;

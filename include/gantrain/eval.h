@@ -26,8 +26,10 @@
 
 /* ---- feature extractors --------------------------------------------------- */
 
-#define GT_INCEPTION_DEFAULT_WEIGHTS "data/pt_inception-2015-12-05.npz"
 #define GT_INCEPTION_PTH "pt_inception-2015-12-05-6726825d.pth"
+/* the default weights: this file, else the converter's .npz */
+#define GT_INCEPTION_DEFAULT_WEIGHTS "data/" GT_INCEPTION_PTH
+#define GT_INCEPTION_DEFAULT_NPZ "data/pt_inception-2015-12-05.npz"
 #define GT_INCEPTION_URL \
     "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" GT_INCEPTION_PTH
 
@@ -51,8 +53,10 @@ struct gt_extractor {
 };
 
 /* kind "classifier" (weights: a classifier checkpoint) or "inception"
- * (weights: the .npz of scripts/convert-inception.py).  A missing file is an
- * error that says how to make it.  NULL with the message set. */
+ * (weights: pytorch-fid's .pth, or the .npz of scripts/convert-inception.py;
+ * NULL or "": the default, GT_INCEPTION_DEFAULT_WEIGHTS, else
+ * GT_INCEPTION_DEFAULT_NPZ).  A missing file is an error that says how to
+ * get it.  NULL with the message set. */
 gt_extractor *gt_extractor_open(const char *kind, const char *weights);
 /* Wrap an already built network (taking ownership); weights names its file. */
 gt_extractor *gt_extractor_from_classifier(gt_classifier *m, const char *weights);

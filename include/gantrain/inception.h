@@ -16,9 +16,9 @@
  * "inception", in the order and with the names of the PyTorch state_dict
  * ("inception.Mixed_5b.branch1x1.bn.running_mean"; BN running statistics are
  * buffers, num_batches_tracked is not kept).  gt_inception_load fills them
- * through a callback, so any container (the .npz that
- * scripts/convert-inception.py writes from pt_inception-2015-12-05-6726825d.pth)
- * can feed it.  The network is frozen: it never receives gradients, but the
+ * through a callback, so any container can feed it; gt_inception_load_file
+ * reads pytorch-fid's pt_inception-2015-12-05-6726825d.pth as downloaded
+ * (io/pth.h) or the .npz that scripts/convert-inception.py makes of it.  The network is frozen: it never receives gradients, but the
  * forward is built from differentiable ops, so gradients flow to an input
  * that requires them.
  */
@@ -53,6 +53,13 @@ typedef int (*gt_inception_get_fn)(void *ud, const char *name, gt_tensor *dst);
  * every running variance non-negative, then prepares the network.  Returns
  * GT_OK, or GT_ERR with a message naming the tensor. */
 int gt_inception_load(gt_inception *m, gt_inception_get_fn get, void *ud);
+/* Loads the weights of a file: an .npz of scripts/convert-inception.py
+ * when the name ends in ".npz", else a torch.save file (pytorch-fid's
+ * pt_inception-2015-12-05-6726825d.pth, either of PyTorch's formats).  A
+ * state_dict of another network (tensors missing or unknown), a tensor of
+ * the wrong shape or dtype, and anything gt_inception_load refuses are
+ * one error naming the file and the tensor.  GT_OK or GT_ERR. */
+int gt_inception_load_file(gt_inception *m, const char *path);
 /* Re-derives the evaluation weights (batch norm folded into each conv: w *
  * gamma/sqrt(var+eps), bias beta - mean*gamma/sqrt(var+eps)) after the
  * parameter block was changed directly.  gt_inception_load calls it. */

@@ -108,7 +108,7 @@ int gt_inception_score(gt_features probs, int splits, gt_is_result *out);
 typedef struct gt_kid_result {
     double mean, std;    /* over the subsets; std is numpy's (ddof = 0) */
     int subsets;
-    int64_t subset_size; /* after capping at min(n1, n2) */
+    int64_t subset_size;
 } gt_kid_result;
 
 /* Unbiased MMD^2 with the cubic polynomial kernel k(a,b) = (a.b/d + 1)^3
@@ -121,9 +121,9 @@ int gt_kid_mmd2(gt_features x, gt_features y, const int64_t *ix, const int64_t *
  * uses ix[s*m .. s*m+m) and iy[s*m .. s*m+m).  mmd2_out [subsets] may be NULL. */
 int gt_kid_from_indices(gt_features x, gt_features y, int subsets, int64_t m, const int64_t *ix,
                         const int64_t *iy, double *mmd2_out, gt_kid_result *out);
-/* KID as torch-fidelity: each subset draws m = min(subset_size, n1, n2)
- * rows of each set without replacement (independently per subset), from rng.
- * (torch-fidelity refuses n < subset_size; here the size is capped.) */
+/* KID as torch-fidelity: each subset draws m = subset_size rows of each
+ * set without replacement (independently per subset), from rng.  A subset
+ * size larger than either set is an error, as in torch-fidelity. */
 int gt_kid(gt_features x, gt_features y, int subsets, int64_t subset_size, gt_rng *rng,
            gt_kid_result *out);
 

@@ -635,7 +635,7 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
         gt_classifier_default_path(gt_cfg_str(dc, "data", "dataset"), rel, sizeof rel);
         gt_shipped_path(rel, wpath, sizeof wpath);
     } else {
-        gt_shipped_path(GT_INCEPTION_DEFAULT_WEIGHTS, wpath, sizeof wpath);
+        wpath[0] = 0; /* the extractor looks up the default Inception weights */
     }
     if (!(e = gt_extractor_open(features, wpath))) {
         rc = strstr(gt_error(), "--features:") ? GT_ERR_USAGE : GT_ERR;
@@ -763,8 +763,12 @@ int gt_eval_run(const gt_eval_opts *o, gt_eval_result *res) {
         if (w.kid) {
             gt_rng kr;
             gt_rng_seed(&kr, seed ^ 0x4B1Dull);
-            if (gt_kid(F, R, (int)gt_cfg_int(ecfg, "eval", "kid_subsets"), gt_cfg_int(ecfg, "eval", "kid_subset_size"),
-                       &kr, &res->kid))
+            int64_t kss = gt_cfg_int(ecfg, "eval", "kid_subset_size"), kn = F.n < R.n ? F.n : R.n;
+            if (kss > kn)
+                add_skip(res, "KID: eval.kid_subset_size = %" PRId64 " is larger than the %" PRId64 " %s images; use "
+                         "--set eval.kid_subset_size=%" PRId64 " or less, or evaluate more images (%s)",
+                         kss, kn, F.n <= R.n ? "evaluated" : "real", kn, F.n <= R.n ? "--n" : "--real-n");
+            else if (gt_kid(F, R, (int)gt_cfg_int(ecfg, "eval", "kid_subsets"), kss, &kr, &res->kid))
                 add_skip(res, "KID: %s", gt_error());
             else
                 res->has_kid = 1;

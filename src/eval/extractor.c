@@ -2,6 +2,7 @@
  * interface (gt_extractor): the trained classifier and the FID
  * Inception-v3, plus the conversion of any image set to the input a network
  * takes (channels, size). */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "gantrain/error.h"
 #include "gantrain/eval.h"
 #include "gantrain/inception.h"
-#include "gantrain/npz.h"
+#include "gantrain/fileio.h"
 
 /* ---- the classifier -------------------------------------------------------- */
 
@@ -106,64 +107,37 @@ static void inc_destroy(gt_extractor *e) {
     free(I);
 }
 
-typedef struct npz_src {
-    gt_npz *z;
-    const char *path;
-} npz_src;
-
-static char *shape_text(char *buf, size_t n, int ndim, const int64_t *shape) {
-    size_t k = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < ndim && k < n; i++) k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? ", " : "", (long long)shape[i]);
-    if (k < n) snprintf(buf + k, n - k, "]");
-    return buf;
+/* The default weights: pytorch-fid's file as scripts/fetch-data.sh
+ * downloads it, else the .npz the converter made of it (in the working
+ * directory's data/ or next to the binary). */
+static int default_weights(char *path, size_t size) {
+    const char *tried[] = {GT_INCEPTION_DEFAULT_WEIGHTS, GT_INCEPTION_DEFAULT_NPZ};
+    for (int i = 0; i < 2; i++) {
+        gt_shipped_path(tried[i], path, size);
+        if (access(path, F_OK) == 0) return GT_OK;
+    }
+    return gt_error_set("no FID Inception-v3 weights: neither %s nor %s exists.  They are not shipped: "
+                        "`scripts/fetch-data.sh inception` downloads pytorch-fid's file into data/ "
+                        "(or give --weights FILE), or use --features classifier",
+                        tried[0], tried[1]);
 }
 
-/* gt_inception_load's callback: one float32 array of the converter's .npz,
- * which must have exactly the shape the network declares */
-static int npz_get(void *ud, const char *name, gt_tensor *dst) {
-    npz_src *s = ud;
-    if (gt_npz_find(s->z, name) < 0)
-        return gt_error_set("%s: no tensor '%s'; this is not the output of scripts/convert-inception.py "
-                            "for " GT_INCEPTION_PTH,
-                            s->path, name);
-    gt_npz_array a;
-    if (gt_npz_read(s->z, name, &a)) return GT_ERR;
-    /* as many dims as the reader's array type holds (2 today; kernels need 4) */
-    int64_t want[4] = {1, 1, 1, 1}, have[4] = {1, 1, 1, 1};
-    int cap = (int)(sizeof a.shape / sizeof a.shape[0]);
-    for (int i = 0; i < a.ndim && i < cap && i < 4; i++) have[i] = a.shape[i];
-    for (int i = 0; i < dst->ndim; i++) want[i] = dst->shape[i];
-    int ok = a.ndim == dst->ndim;
-    for (int i = 0; ok && i < a.ndim; i++) ok = have[i] == want[i];
-    if (!ok) {
-        char h[64], w[64];
-        gt_error_set("%s: tensor '%s' has shape %s, the FID Inception-v3 needs %s; convert "
-                     GT_INCEPTION_PTH " with scripts/convert-inception.py",
-                     s->path, name, shape_text(h, sizeof h, a.ndim, have), shape_text(w, sizeof w, dst->ndim, want));
-        gt_npz_array_free(&a);
-        return GT_ERR;
+static gt_extractor *inception_open(const char *weights) {
+    char path[PATH_MAX];
+    if (!weights || !*weights) {
+        if (default_weights(path, sizeof path)) return NULL;
+    } else {
+        snprintf(path, sizeof path, "%s", weights);
+        if (access(path, F_OK) != 0) {
+            gt_error_set("%s: no such file.  The FID Inception-v3 weights are not shipped: "
+                         "`scripts/fetch-data.sh inception` downloads pytorch-fid's " GT_INCEPTION_PTH
+                         " (" GT_INCEPTION_URL ") into data/, or use --features classifier",
+                         path);
+            return NULL;
+        }
     }
-    for (int64_t i = 0; i < dst->n; i++) dst->data[i] = (float)a.data[i];
-    gt_npz_array_free(&a);
-    return GT_OK;
-}
-
-static gt_extractor *inception_open(const char *path) {
-    if (access(path, F_OK) != 0) {
-        gt_error_set("%s: no such file.  The FID Inception-v3 weights are not shipped: download "
-                     GT_INCEPTION_URL " and convert them once with `/usr/bin/python3 "
-                     "scripts/convert-inception.py " GT_INCEPTION_PTH " %s` (needs python3-torch), "
-                     "or use --features classifier",
-                     path, path);
-        return NULL;
-    }
-    gt_npz *z = NULL;
-    if (gt_npz_open(path, &z)) return NULL;
     gt_inception *m = gt_inception_new(0);
-    npz_src s = {z, path};
-    int rc = gt_inception_load(m, npz_get, &s);
-    gt_npz_close(z);
-    if (rc) {
+    if (gt_inception_load_file(m, path)) {
         gt_inception_free(m);
         return NULL;
     }
@@ -198,7 +172,7 @@ gt_extractor *gt_extractor_from_inception(gt_inception *m, const char *weights) 
 /* ---- the interface -------------------------------------------------------- */
 
 gt_extractor *gt_extractor_open(const char *kind, const char *weights) {
-    if (!strcmp(kind, "inception")) return inception_open(weights && *weights ? weights : GT_INCEPTION_DEFAULT_WEIGHTS);
+    if (!strcmp(kind, "inception")) return inception_open(weights);
     if (!strcmp(kind, "classifier")) {
         gt_classifier *m = gt_classifier_load(weights);
         return m ? gt_extractor_from_classifier(m, weights) : NULL;

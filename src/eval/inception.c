@@ -1,6 +1,7 @@
 /* inception.c — the FID Inception-v3 (pytorch-fid's fid_inception_v3): its
- * parameters in state_dict order, weight loading, the forward pass, and
- * batched feature extraction.
+ * parameters in state_dict order, weight loading (through a callback, or
+ * from pytorch-fid's .pth or the .npz of scripts/convert-inception.py), the
+ * forward pass, and batched feature extraction.
  *
  * Evaluation runs each BasicConv2d as one convolution with batch norm folded
  * into its weights and bias, then an in-place ReLU: the same function as
@@ -14,7 +15,10 @@
 #include <string.h>
 
 #include "gantrain/error.h"
+#include "gantrain/eval.h"
+#include "gantrain/npz.h"
 #include "gantrain/pool.h"
+#include "gantrain/pth.h"
 #include "gantrain/threads.h"
 
 #define BN_EPS 0.001
@@ -234,6 +238,148 @@ int gt_inception_load(gt_inception *m, gt_inception_get_fn get, void *ud) {
     }
     gt_inception_prepare(m);
     return GT_OK;
+}
+
+/* ---- weight files -------------------------------------------------------- */
+
+static char *shape_text(char *buf, size_t n, int ndim, const int64_t *shape) {
+    size_t k = (size_t)snprintf(buf, n, "[");
+    for (int i = 0; i < ndim && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (k < n) snprintf(buf + k, n - k, "]");
+    return buf;
+}
+
+static int shape_mismatch(const char *path, const char *name, int ndim, const int64_t *have,
+                          const gt_tensor *dst, const char *how) {
+    int64_t want[GT_MAX_DIMS];
+    for (int i = 0; i < dst->ndim; i++) want[i] = dst->shape[i];
+    char h[160], w[160];
+    return gt_error_set("%s: tensor '%s' has shape %s, the FID Inception-v3 needs %s; %s", path, name,
+                        shape_text(h, sizeof h, ndim, have), shape_text(w, sizeof w, dst->ndim, want),
+                        how);
+}
+
+typedef struct npz_src {
+    gt_npz *z;
+    const char *path;
+} npz_src;
+
+/* gt_inception_load's callback: one float32 array of the converter's .npz,
+ * which must have exactly the shape the network declares */
+static int npz_get(void *ud, const char *name, gt_tensor *dst) {
+    npz_src *s = ud;
+    if (gt_npz_find(s->z, name) < 0)
+        return gt_error_set("%s: no tensor '%s'; this is not the output of scripts/convert-inception.py "
+                            "for " GT_INCEPTION_PTH,
+                            s->path, name);
+    gt_npz_array a;
+    if (gt_npz_read(s->z, name, &a)) return GT_ERR;
+    int ok = a.ndim == dst->ndim;
+    for (int i = 0; ok && i < a.ndim; i++) ok = a.shape[i] == dst->shape[i];
+    if (!ok) {
+        shape_mismatch(s->path, name, a.ndim, a.shape, dst,
+                       "convert " GT_INCEPTION_PTH " with scripts/convert-inception.py");
+        gt_npz_array_free(&a);
+        return GT_ERR;
+    }
+    for (int64_t i = 0; i < dst->n; i++) dst->data[i] = (float)a.data[i];
+    gt_npz_array_free(&a);
+    return GT_OK;
+}
+
+typedef struct pth_src {
+    gt_pth *p;
+    const char *path;
+} pth_src;
+
+static int pth_get(void *ud, const char *name, gt_tensor *dst) {
+    pth_src *s = ud;
+    int i = gt_pth_find(s->p, name);
+    /* pth_check compared names, shapes and dtypes first */
+    GT_ASSERT(i >= 0 && gt_pth_tensor_at(s->p, i)->numel == dst->n);
+    return gt_pth_read_f32(s->p, i, dst->data);
+}
+
+static int ends_with_ci(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    if (a < b) return 0;
+    for (size_t i = 0; i < b; i++)
+        if ((s[a - b + i] | 0x20) != (suffix[i] | 0x20)) return 0;
+    return 1;
+}
+
+/* The .pth against the network, before any value is read: a state_dict
+ * of another network (unknown tensors: BatchNorm's integer
+ * num_batches_tracked counters are not weights and are ignored), then the
+ * shape and dtype of each tensor present, then the missing ones. */
+static int pth_check(gt_inception *m, const gt_pth *p, const char *path) {
+    int missing = 0, extra = 0;
+    const char *first_missing = NULL, *first_extra = NULL;
+    char full[1100], a[1200] = "";
+    for (int i = 0; i < m->p->n; i++) {
+        const char *key = key_of(m, m->p->t[i]);
+        if (gt_pth_find(p, key) < 0 && !missing++) first_missing = key;
+    }
+    for (int i = 0; i < gt_pth_count(p); i++) {
+        const char *key = gt_pth_tensor_at(p, i)->name;
+        size_t kl = strlen(key);
+        if (kl >= 19 && !strcmp(key + kl - 19, "num_batches_tracked")) continue;
+        snprintf(full, sizeof full, "%s.%s", m->p->name, key);
+        if (!gt_params_find(m->p, full) && !extra++) first_extra = key;
+    }
+    if (missing)
+        snprintf(a, sizeof a, "; %d of its %d tensors are missing (the first: '%s')", missing, m->p->n,
+                 first_missing);
+    if (extra)
+        return gt_error_set("%s: not the FID Inception-v3 of pytorch-fid: %d tensors are not part of it "
+                            "(the first: '%s'%s)%s; FID needs " GT_INCEPTION_PTH
+                            " (scripts/fetch-data.sh inception)",
+                            path, extra, first_extra,
+                            !strncmp(first_extra, "AuxLogits.", 10) ? ", as in torchvision's ImageNet Inception-v3" : "",
+                            a);
+    for (int i = 0; i < m->p->n; i++) {
+        const gt_tensor *dst = m->p->t[i];
+        int k = gt_pth_find(p, key_of(m, dst));
+        if (k < 0) continue;
+        const gt_pth_tensor *t = gt_pth_tensor_at(p, k);
+        int ok = t->ndim == dst->ndim;
+        for (int d = 0; ok && d < t->ndim; d++) ok = t->shape[d] == dst->shape[d];
+        if (!ok)
+            return shape_mismatch(path, t->name, t->ndim, t->shape, dst,
+                                  "these are not pytorch-fid's weights (" GT_INCEPTION_PTH ")");
+        if (t->dtype != GT_PTH_FLOAT32)
+            return gt_error_set("%s: tensor '%s' is %s; the FID Inception-v3 weights are float32 "
+                                "(" GT_INCEPTION_PTH ")",
+                                path, t->name, gt_pth_dtype_name(t->dtype));
+    }
+    if (missing)
+        return gt_error_set("%s: not the FID Inception-v3 of pytorch-fid%s; FID needs " GT_INCEPTION_PTH
+                            " (scripts/fetch-data.sh inception)",
+                            path, a);
+    return GT_OK;
+}
+
+int gt_inception_load_file(gt_inception *m, const char *path) {
+    int rc;
+    m->ready = 0;
+    if (ends_with_ci(path, ".npz")) {
+        gt_npz *z = NULL;
+        if (gt_npz_open(path, &z)) return GT_ERR;
+        npz_src s = {z, path};
+        rc = gt_inception_load(m, npz_get, &s);
+        gt_npz_close(z);
+        return rc;
+    }
+    gt_pth *p = NULL;
+    if (gt_pth_open(path, &p)) return GT_ERR;
+    rc = pth_check(m, p, path);
+    if (!rc) {
+        pth_src s = {p, path};
+        rc = gt_inception_load(m, pth_get, &s);
+    }
+    gt_pth_close(p);
+    return rc;
 }
 
 static uint32_t mix32(uint32_t x) {

@@ -134,11 +134,13 @@ int gt_kid(gt_features x, gt_features y, int subsets, int64_t subset_size, gt_rn
     if (check_pair(x, y)) return GT_ERR;
     if (subsets < 1) return gt_error_set("KID: need at least one subset, got %d", subsets);
     int64_t m = subset_size;
-    m = m > x.n ? x.n : m;
-    m = m > y.n ? y.n : m;
-    if (m < 2)
-        return gt_error_set("KID: need at least 2 samples in each set (have %" PRId64 " and %" PRId64
-                            ")", x.n, y.n);
+    if (m < 2) return gt_error_set("KID: subsets need at least 2 samples, got %" PRId64, m);
+    /* torch-fidelity refuses this too: a subset of every sample, drawn again
+     * and again, gives one value and a standard deviation of 0 */
+    if (m > x.n || m > y.n)
+        return gt_error_set("KID: the subset size %" PRId64 " is larger than the sets (%" PRId64 " and %" PRId64
+                            " samples); use a smaller subset size or more samples",
+                            m, x.n, y.n);
     int64_t *px = gt_xmalloc((size_t)x.n * sizeof(int64_t)), *py = gt_xmalloc((size_t)y.n * sizeof(int64_t));
     for (int64_t i = 0; i < x.n; i++) px[i] = i;
     for (int64_t i = 0; i < y.n; i++) py[i] = i;

@@ -19,7 +19,8 @@ small='--set eval.kid_subsets=5 --set eval.kid_subset_size=20'
 
 # before any classifier exists here: the default weights are missing
 expect eval_missing_classifier 1 "data/classifier_mnist.gtck: no such file; train a classifier with .gantrain classifier CONFIG.ini." -- "$G" eval run_ev --features classifier --n 20
-expect eval_missing_inception 1 "data/pt_inception-2015-12-05.npz: no such file.  The FID Inception-v3 weights are not shipped: download https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth and convert them once with ./usr/bin/python3 scripts/convert-inception.py pt_inception-2015-12-05-6726825d.pth data/pt_inception-2015-12-05.npz." -- "$G" eval run_ev --features inception --n 20
+expect eval_missing_inception 1 "no FID Inception-v3 weights: neither data/pt_inception-2015-12-05-6726825d.pth nor data/pt_inception-2015-12-05.npz exists.  They are not shipped: .scripts/fetch-data.sh inception. downloads" -- "$G" eval run_ev --features inception --n 20
+expect eval_missing_inception_file 1 "nope.pth: no such file.  The FID Inception-v3 weights are not shipped: .scripts/fetch-data.sh inception. downloads pytorch-fid's pt_inception-2015-12-05-6726825d.pth" -- "$G" eval run_ev --features inception --weights nope.pth --n 20
 
 # the classifier
 printf '[data]\ndataset = mnist\npath = ev\n[eval]\nclassifier_epochs = 1\nclassifier_width = 4\nclassifier_fc = 8\nclassifier_batch_size = 16\n' > evc.ini
@@ -71,9 +72,22 @@ expect eval_is_real 0 "^IS +[0-9.]+ \+- [0-9.]+  \(10 splits\)$" -- "$G" eval --
 
 # bad input
 expect eval_n_below_dim 1 "FID needs more images than feature dimensions \(5 evaluated, 5 real, 8 features\): the covariance would be singular; use --n 9 or more" -- "$G" eval run_ev --features classifier --weights evc.gtck --n 5 --metrics fid,kid,pr --jsonl none
-expect eval_n_below_dim_kid 1 "^KID +-?[0-9.]+ \+- " -- "$G" eval run_ev --features classifier --weights evc.gtck --n 5 --metrics fid,kid,pr --jsonl none
+expect eval_n_below_dim_kid 1 "^KID +-?[0-9.]+ \+- " -- "$G" eval run_ev --features classifier --weights evc.gtck --n 5 --metrics fid,kid,pr --jsonl none --set eval.kid_subset_size=5
+expect eval_kid_subset_above_n 1 "KID: eval.kid_subset_size = 1000 is larger than the 5 evaluated images; use --set eval.kid_subset_size=5 or less, or evaluate more images \(--n\)" -- "$G" eval run_ev --features classifier --weights evc.gtck --n 5 --metrics fid,kid,pr --jsonl none
 expect eval_n_below_dim_pr 1 "^precision +[0-9.]+  \(k = 3\)" -- "$G" eval run_ev --features classifier --weights evc.gtck --n 5 --metrics fid,kid,pr --jsonl none
 expect eval_gan_as_weights 1 "run_ev/ckpt/last: not a classifier checkpoint \(a GAN checkpoint\)" -- "$G" eval run_ev --features classifier --weights run_ev/ckpt/last --n 20
+expect eval_pth_other_network 1 "pth_small_zip.pth: not the FID Inception-v3 of pytorch-fid: 10 tensors are not part of it \(the first: 'conv.weight'\); 472 of its 472 tensors are missing" -- "$G" eval run_ev --features inception --weights "$ROOT/tests/fixtures/pth_small_zip.pth" --n 20
+expect eval_pth_bad_opcode 1 "pth_bad_opcode.pth: data.pkl: pickle opcode EMPTY_SET \(0x8f\) at byte 166 is not supported" -- "$G" eval run_ev --features inception --weights "$ROOT/tests/fixtures/pth_bad_opcode.pth" --n 20
+head -c 1500 "$ROOT/tests/fixtures/pth_small_legacy.pth" > ev_trunc.pth
+expect eval_pth_truncated 1 "ev_trunc.pth: truncated: storage '[0-9]+' needs [0-9]+ bytes at byte [0-9]+, the file ends at 1500" -- "$G" eval run_ev --features inception --weights ev_trunc.pth --n 20
+expect eval_pth_wrong_dtype 1 "pth_inc_dtype.pth: tensor 'Conv2d_1a_3x3.conv.weight' is float64; the FID Inception-v3 weights are float32" -- "$G" eval run_ev --features inception --weights "$ROOT/tests/fixtures/pth_inc_dtype.pth" --n 20
+# the default weights: pytorch-fid's file in data/, else the converter's .npz
+mkdir -p data
+cp "$ROOT/tests/fixtures/npz_savez.npz" data/pt_inception-2015-12-05.npz
+expect eval_default_inception_npz 1 "data/pt_inception-2015-12-05.npz: no tensor 'Conv2d_1a_3x3.conv.weight'" -- "$G" eval run_ev --features inception --n 20
+cp "$ROOT/tests/fixtures/pth_small_zip.pth" data/pt_inception-2015-12-05-6726825d.pth
+expect eval_default_inception_pth_first 1 "data/pt_inception-2015-12-05-6726825d.pth: not the FID Inception-v3 of pytorch-fid" -- "$G" eval run_ev --features inception --n 20
+rm -f data/pt_inception-2015-12-05.npz data/pt_inception-2015-12-05-6726825d.pth
 expect eval_npz_as_inception 1 "ev_fake.npz: no tensor 'Conv2d_1a_3x3.conv.weight'; this is not the output of scripts/convert-inception.py" -- "$G" eval run_ev --features inception --weights ev_fake.npz --n 20
 mkdir -p ev_bad
 cp ev_fakes/000000.png ev_bad/
