@@ -38,7 +38,7 @@ FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 REPLAY_OBJ := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%.o,$(FUZZ_SRC) tests/fuzz/common.c)
 
-.PHONY: all deps test demo asan check clean fixtures help bench fuzz fuzz-build fuzz-bins fuzz-merge stress gantrain-vg
+.PHONY: all deps test demo asan check clean fixtures help bench fuzz fuzz-build fuzz-bins fuzz-merge stress multihost gantrain-vg
 all: gantrain
 
 help:
@@ -51,7 +51,10 @@ help:
 	@echo "make fuzz       build the libFuzzer harnesses (clang) and run each for FUZZ_TIME"
 	@echo "                seconds (default 60); FUZZ=npz,ckpt picks harnesses"
 	@echo "make fuzz-merge add the inputs fuzzing found to tests/fuzz/corpus/ (coverage-minimal)"
-	@echo "make stress     the long robustness loops: kill -9, full disk, signals (tests/stress/)"
+	@echo "make stress     the long robustness loops: kill -9, full disk, signals (tests/stress/),"
+	@echo "                and make multihost"
+	@echo "make multihost  training across hosts: network namespaces, shaped links, a host"
+	@echo "                that dies, sweep --hosts (tests/multihost/; needs root, else skips)"
 	@echo "make clean"
 
 deps:
@@ -184,6 +187,10 @@ VG_OPT := -O1 -g $(if $(filter x86_64,$(shell uname -m)),-march=x86-64-v3)
 stress: gantrain
 	@$(MAKE) --no-print-directory BUILD=build-vg OPT="$(VG_OPT)" gantrain-vg
 	@tests/stress/run.sh ./gantrain ./gantrain-vg
+
+# hosts in network namespaces (needs root; says so and skips without it)
+multihost: gantrain
+	@tests/multihost/run.sh ./gantrain
 
 gantrain-vg: $(BUILD)/obj/cli/main.o $(BUILD)/libgantrain.a
 	@$(if $(Q),echo "  LD      $@")

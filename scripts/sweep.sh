@@ -30,7 +30,11 @@ CONFIG.ini --set KEY=V ...`, each run into SWEEP_DIR/<key=value,...>/.
                   each run is mpirun --host HOST:K -np K gantrain ..., so it
                   runs on HOST with K ranks.  Every host must see this
                   directory, the config, the data and the binary at the same
-                  paths (a shared filesystem) and accept ssh from here
+                  paths (a shared filesystem) and accept ssh from here.  When
+                  a run fails, its host is asked whether it is still there
+                  (mpirun --host HOST:1 -np 1 true); a host that does not
+                  answer gets no more runs, and the run goes back to the
+                  queue, to resume from its last checkpoint on another host
   --mpirun CMD    the launcher (default: $MPIRUN, else mpirun), split on spaces;
                   with --mpi, "srun ..." works too (srun -n N); inside a Slurm
                   allocation mpirun places the ranks on the allocated nodes
@@ -371,6 +375,12 @@ run_logged() { # LOG PIDFILE CMD...
     return $rc
 }
 
+# whether HOST answers: a launch of `true` on it within 60 s
+host_alive() { # HOST
+    # shellcheck disable=SC2086
+    timeout 60 $mpirun --host "$1:1" -np 1 true >/dev/null 2>&1
+}
+
 # one run: train (fresh or resumed), then eval; prints one line
 run_one() { # INDEX NAME SETS WORKER
     i=$1 rn=$2 sets=$3 w=$4
@@ -404,6 +414,16 @@ run_one() { # INDEX NAME SETS WORKER
             echo "sweep: $tag: interrupted after $(fmt_secs $((t1 - t0))); run the sweep again to resume"
             echo interrupted >"$work/$i/result"
             : >"$work/stop"
+            return
+        fi
+        if [ $rc -ne 0 ] && [ -n "$hosts" ] && ! host_alive "$h"; then
+            # the host, not the run: it goes back to the queue (and resumes
+            # from its last checkpoint wherever it runs next)
+            state_set "$dir" status interrupted
+            : >"$work/down.$hi"
+            echo "sweep: $tag: host $h lost after $(fmt_secs $((t1 - t0))) (exit $rc; it does not answer mpirun --host $h true): the run goes back to the queue [$dir/train.log]"
+            echo "sweep: host $h is down: no more runs go there"
+            rm -rf "$work/$i"
             return
         fi
         if [ $rc -ne 0 ]; then
@@ -442,8 +462,10 @@ run_one() { # INDEX NAME SETS WORKER
 }
 
 # workers take the next unclaimed run (mkdir is atomic) until none is left
+# (or, with --hosts, until their host is found down)
 worker() { # W
     launch_of "$1"
+    hi=$(( ($1 - 1) % nhosts + 1 ))
     # eval is not data-parallel: one process, on the run's host
     EVAL_LAUNCH=""
     eval_threads=$((threads * ranks))
@@ -454,9 +476,23 @@ worker() { # W
         i=$((i + 1))
         [ -z "$only" ] || [ "$i" = "$only" ] || continue
         [ -e "$work/stop" ] && break
+        [ -n "$hosts" ] && [ -e "$work/down.$hi" ] && break
         mkdir "$work/$i" 2>/dev/null || continue
         run_one "$i" "$rn" "$sets" "$1"
     done <"$work/tasks"
+}
+
+# runs nobody has taken: those a lost host gave back (and, after an
+# interruption, those not started)
+unclaimed() {
+    n=0 i=0
+    while IFS="$tab" read -r rn sets; do
+        [ -n "$rn" ] || continue
+        i=$((i + 1))
+        [ -z "$only" ] || [ "$i" = "$only" ] || continue
+        [ -d "$work/$i" ] || n=$((n + 1))
+    done <"$work/tasks"
+    echo $n
 }
 
 stop_all() { # SIGNAL
@@ -484,18 +520,37 @@ interrupted=""
 trap 'stop_all INT' INT
 trap 'stop_all TERM' TERM
 
-w=1
-while [ $w -le "$jobs" ]; do
-    worker $w &
-    w=$((w + 1))
-done
-# wait returns early (status > 128) when a trapped signal arrives
+[ -n "$hosts" ] || nhosts=1
+# rounds of workers: a round ends when every worker has run out of runs; a
+# run a lost host gave back after the other workers had finished starts
+# another round, on the hosts that are left
 while :; do
-    wait
-    [ $? -gt 128 ] || break
+    w=1
+    started=0
+    while [ $w -le "$jobs" ]; do
+        if [ -z "$hosts" ] || [ ! -e "$work/down.$(( (w - 1) % nhosts + 1 ))" ]; then
+            worker $w &
+            started=1
+        fi
+        w=$((w + 1))
+    done
+    # wait returns early (status > 128) when a trapped signal arrives
+    while :; do
+        wait
+        [ $? -gt 128 ] || break
+    done
+    [ "$started" = 1 ] && [ ! -e "$work/stop" ] && [ "$(unclaimed)" -gt 0 ] || break
 done
+lost_hosts=""
+if [ -n "$hosts" ]; then
+    for f in "$work"/down.*; do
+        [ -e "$f" ] || continue
+        hl=$(printf '%s\n' "$hostlist" | sed -n "${f##*.}p")
+        lost_hosts="$lost_hosts ${hl%%"$tab"*}"
+    done
+fi
 
-done_n=0 skipped_n=0 failed_n=0 failed_list=""
+done_n=0 skipped_n=0 failed_n=0 failed_list="" notrun_n=0
 i=0
 ran=$total
 [ -z "$only" ] || ran=1
@@ -508,15 +563,23 @@ while IFS="$tab" read -r rn sets; do
     done) done_n=$((done_n + 1)) ;;
     skipped) skipped_n=$((skipped_n + 1)) ;;
     failed) failed_n=$((failed_n + 1)); failed_list="$failed_list $rn" ;;
+    "not run") notrun_n=$((notrun_n + 1)) ;;
     esac
 done <"$work/tasks"
 rm -rf "$work"
 echo "sweep: $sweep: $((done_n + skipped_n))/$ran finished ($skipped_n skipped as already done), $failed_n failed${failed_list:+:$failed_list}"
+if [ -n "$lost_hosts" ]; then
+    if [ "$notrun_n" -gt 0 ]; then
+        echo "sweep: host(s) lost:$lost_hosts; $notrun_n run(s) not run for want of a host (run the sweep again)"
+    else
+        echo "sweep: host(s) lost:$lost_hosts; their runs finished on the other hosts"
+    fi
+fi
 if [ -n "$interrupted" ]; then
     echo "sweep: interrupted; run the same command again to resume"
     [ "$interrupted" = INT ] && exit 130
     exit 143
 fi
 echo "sweep: tables and plots: $here/scripts/summarize $sweep"
-[ "$failed_n" -eq 0 ] || exit 1
+[ "$failed_n" -eq 0 ] && [ -z "$interrupted" ] && [ "$notrun_n" -eq 0 ] || exit 1
 exit 0

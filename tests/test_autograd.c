@@ -196,3 +196,81 @@ GT_TEST(autograd_backward_recycles_gradients) {
     CHECK(!memcmp(keep->data, g->data, tensor));
     gt_ctx_free(c);
 }
+
+/* what the gradient hook saw: each parameter reported, in order, with its
+ * gradient at that moment, and the ticks */
+typedef struct hook_log {
+    gt_tensor *p[16];
+    float snap[16][64];
+    int n, ticks;
+} hook_log;
+
+static void log_hook(void *ud, gt_tensor *param) {
+    hook_log *h = ud;
+    if (!param) {
+        h->ticks++;
+        return;
+    }
+    if (h->n < 16 && param->n <= 64) {
+        h->p[h->n] = param;
+        memcpy(h->snap[h->n], param->grad, (size_t)param->n * sizeof(float));
+    }
+    h->n++;
+}
+
+static int reported_at(const hook_log *h, const gt_tensor *t) {
+    int at = -1;
+    for (int i = 0; i < h->n && i < 16; i++)
+        if (h->p[i] == t) at = at < 0 ? i : 100; /* 100: twice */
+    return at;
+}
+
+GT_TEST(autograd_grad_hook_reports_final_gradients) {
+    gt_ctx *c = gt_ctx_new(0);
+    gt_rng r;
+    gt_rng_seed(&r, 5);
+    gt_params *p = gt_params_new("m");
+    gt_linear_layer l1, l2, unused;
+    gt_linear_layer_make(&l1, p, "fc1", 3, 4, 1);
+    gt_linear_layer_make(&l2, p, "fc2", 4, 2, 1);
+    gt_linear_layer_make(&unused, p, "fc3", 2, 2, 1);
+    gt_params_seal(p, &r);
+    hook_log h = {0};
+    gt_ctx_set_grad_hook(c, log_hook, &h);
+    gt_tensor *x = gt_full(c, 2, (int[]){5, 3}, 0.5f), *x2 = gt_full(c, 2, (int[]){5, 3}, -0.25f);
+    gt_params_zero_grad(p);
+    /* fc1 is used twice: early (under fc2) and late (alone); its gradient
+     * is final only once the early use has run its backward */
+    gt_tensor *y = gt_linear_layer_fwd(c, &l2, gt_tanh(c, gt_linear_layer_fwd(c, &l1, x)));
+    gt_tensor *loss = gt_add(c, gt_sum(c, y, GT_ALL, 0), gt_sum(c, gt_linear_layer_fwd(c, &l1, x2), GT_ALL, 0));
+    CHECK(gt_backward(c, loss) == 0);
+    CHECKF(h.n == 4, "%d parameters reported, want 4", h.n);
+    gt_tensor *all[4] = {l1.w, l1.b, l2.w, l2.b};
+    for (int i = 0; i < 4; i++) {
+        int at = reported_at(&h, all[i]);
+        CHECKF(at >= 0 && at < 4, "%s reported %s", all[i]->name, at < 0 ? "never" : "twice");
+        /* what the hook saw is the final gradient, bit for bit */
+        CHECKF(memcmp(h.snap[at], all[i]->grad, (size_t)all[i]->n * sizeof(float)) == 0,
+               "%s: gradient changed after it was reported final", all[i]->name);
+    }
+    /* the last layer first; a parameter no node uses is not reported */
+    CHECK(reported_at(&h, l2.w) < reported_at(&h, l1.w) && reported_at(&h, l2.b) < reported_at(&h, l1.b));
+    CHECK(reported_at(&h, unused.w) < 0 && unused.w->grad[0] == 0.0f);
+    CHECKF(h.ticks >= 5, "%d ticks for a pass of more than 5 nodes", h.ticks);
+    /* gt_grad reports no parameter (it does not write their gradients),
+     * but ticks */
+    hook_log h2 = {0};
+    gt_ctx_set_grad_hook(c, log_hook, &h2);
+    gt_tensor *xi = gt_full(c, 2, (int[]){5, 3}, 1.0f), *gx;
+    gt_requires_grad(xi);
+    y = gt_linear_layer_fwd(c, &l1, xi);
+    CHECK(gt_grad(c, gt_sum(c, y, GT_ALL, 0), NULL, 1, &xi, &gx, 0) == 0);
+    CHECK(h2.n == 0 && h2.ticks > 0);
+    /* a frozen block's parameters are not reported */
+    gt_params_set_trainable(p, 0);
+    CHECK(gt_backward(c, gt_sum(c, gt_linear_layer_fwd(c, &l1, xi), GT_ALL, 0)) == 0);
+    CHECK(h2.n == 0);
+    gt_params_set_trainable(p, 1);
+    gt_ctx_free(c);
+    gt_params_free(p);
+}

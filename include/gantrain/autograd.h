@@ -50,6 +50,15 @@ typedef void (*gt_reduce_fn)(double *buf, int64_t n);
 void gt_ctx_set_reducer(gt_ctx *c, gt_reduce_fn fn);
 gt_reduce_fn gt_ctx_reducer(const gt_ctx *c);
 
+/* Called during gt_backward (not gt_grad) with each parameter whose
+ * gradient is final: every node that adds to it has run.  Parameters that
+ * no recorded node uses are not reported (nothing adds to them).  Called with NULL
+ * after every node of any backward pass, gt_grad's included: a moment to
+ * make progress on communication in flight.  Data-parallel training sends
+ * each bucket of gradients as soon as they are final (gt_gradsync). */
+typedef void (*gt_grad_hook_fn)(void *ud, gt_tensor *param);
+void gt_ctx_set_grad_hook(gt_ctx *c, gt_grad_hook_fn fn, void *ud);
+
 /* ---- tensors in the step arena ---------------------------------------- */
 gt_tensor *gt_new(gt_ctx *c, int ndim, const int *shape);        /* uninitialised */
 gt_tensor *gt_zeros(gt_ctx *c, int ndim, const int *shape);

@@ -25,6 +25,13 @@ typedef struct gt_bench_result {
      * to the cost of the transfers, the rest is waiting for slower ranks */
     double comm_ms_min, comm_ms_max;
     double comm_calls, comm_bytes; /* all-reduces and their payload per iteration */
+    /* of comm_ms, the gradients' all-reduce (train.bucket_kb): the time this
+     * rank spent inside it (all of it when it blocks; with buckets, only
+     * what the backward pass and the work after it did not hide), and the
+     * time from its first bucket's start to its last one's completion per
+     * update, summed over the updates of an iteration; buckets per iteration */
+    double grad_ms, grad_ms_min, grad_ms_max, grad_flight_ms, grad_buckets;
+    int bucket_kb;
     int64_t params_g, params_d;    /* trainable values: the gradient blocks' lengths */
 } gt_bench_result;
 

@@ -17,6 +17,7 @@
 
 #include "gantrain/autograd.h"
 #include "gantrain/config.h"
+#include "gantrain/gradsync.h"
 #include "gantrain/models.h"
 #include "gantrain/optim.h"
 
@@ -85,6 +86,7 @@ typedef struct gt_trainer {
     void *batch_ud;
     float *real_buf, *label_buf, *fake_buf, *fake_label_buf; /* [local] samples */
     float *z_buf;           /* [batch, z_dim] noise of the whole batch */
+    gt_gradsync *sync_g, *sync_d; /* the gradients' all-reduce (train.bucket_kb) */
 } gt_trainer;
 
 /* Sets up optimizers and state from the config for an existing model. */

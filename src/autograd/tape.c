@@ -24,10 +24,24 @@ struct gt_ctx {
     size_t n_blocks, cap_blocks;
     gt_tensor **live; /* tensors holding a pending gradient (gacc) */
     size_t n_live, cap_live;
+    /* gradient hook: the parameters of a gt_backward pass with the tape
+     * index of the first node that uses each, in tape order */
+    gt_grad_hook_fn hook;
+    void *hook_ud;
+    struct first_use {
+        size_t k;
+        gt_tensor *p;
+    } *firsts;
+    size_t n_firsts, cap_firsts;
 };
 
 void gt_ctx_set_reducer(gt_ctx *c, gt_reduce_fn fn) { c->reduce = fn; }
 gt_reduce_fn gt_ctx_reducer(const gt_ctx *c) { return c->reduce; }
+
+void gt_ctx_set_grad_hook(gt_ctx *c, gt_grad_hook_fn fn, void *ud) {
+    c->hook = fn;
+    c->hook_ud = ud;
+}
 
 void gt_ctx_add_flops(gt_ctx *c, double f) { c->flops += (uint64_t)f; }
 uint64_t gt_ctx_flops(const gt_ctx *c) { return c->flops; }
@@ -46,6 +60,7 @@ void gt_ctx_free(gt_ctx *c) {
     free(c->scratch);
     free(c->blocks);
     free(c->live);
+    free(c->firsts);
     free(c);
 }
 
@@ -219,6 +234,14 @@ static void accumulate(gt_ctx *c, gt_tensor *t, gt_tensor *g, int to_params) {
     live_add(c, t);
 }
 
+/* After the nodes from index k on have run their backward: reports the
+ * parameters no remaining node adds to, then gives the hook its tick. */
+static void notify(gt_ctx *c, size_t k) {
+    if (!c->hook) return;
+    while (c->n_firsts > 0 && c->firsts[c->n_firsts - 1].k >= k) c->hook(c->hook_ud, c->firsts[--c->n_firsts].p);
+    c->hook(c->hook_ud, NULL);
+}
+
 static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, gt_tensor **want,
                         int create_graph, int to_params) {
     size_t end = c->n_nodes;
@@ -230,8 +253,26 @@ static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, 
         want[i]->gacc = NULL;
     }
     /* forward sweep: mark every node output that depends on a wanted tensor */
+    int hooked = c->hook && to_params;
+    c->n_firsts = 0;
     for (size_t k = 0; k < end; k++) {
         gt_node *n = c->tape[k];
+        if (hooked) {
+            /* a parameter's gradient is final once the earliest node that
+             * uses it has run its backward (parameters are leaves: marking
+             * them changes nothing else in this pass) */
+            for (int i = 0; i < n->n_in; i++) {
+                gt_tensor *t = n->in[i];
+                if (t && wanted_param(t, to_params) && t->mark != stamp) {
+                    t->mark = stamp;
+                    if (c->n_firsts == c->cap_firsts) {
+                        c->cap_firsts = c->cap_firsts ? 2 * c->cap_firsts : 256;
+                        c->firsts = gt_xrealloc(c->firsts, c->cap_firsts * sizeof *c->firsts);
+                    }
+                    c->firsts[c->n_firsts++] = (struct first_use){k, t};
+                }
+            }
+        }
         if (n->out->mark == stamp) continue; /* a wanted non-leaf */
         for (int i = 0; i < n->n_in; i++) {
             gt_tensor *t = n->in[i];
@@ -242,7 +283,11 @@ static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, 
             }
         }
     }
-    if (out->mark != stamp) return GT_OK; /* out does not depend on what is wanted */
+    if (out->mark != stamp) {
+        /* out does not depend on what is wanted */
+        notify(c, 0);
+        return GT_OK;
+    }
 
     int old = gt_set_grad_enabled(c, create_graph);
     if (seed) {
@@ -304,7 +349,10 @@ static int run_backward(gt_ctx *c, gt_tensor *out, gt_tensor *seed, int n_want, 
             live_remove(c, n->out);
         }
         if (c->recycling) recycle(c);
+        notify(c, k);
     }
+    if (rc == GT_OK) notify(c, 0);
+    c->n_firsts = 0;
     c->recycling = 0;
     c->n_blocks = c->n_live = 0;
     gt_set_grad_enabled(c, old);

@@ -63,10 +63,13 @@ int gt_cmd_bench(int argc, char **argv) {
                "\"iters\": %d, \"ms_median\": %.3f, \"ms_mean\": %.3f, \"ms_min\": %.3f, "
                "\"img_per_s\": %.1f, \"gflop_per_iter\": %.4f, \"gflops\": %.2f, \"sgemm_gflops\": %.2f, "
                "\"peak_rss_mb\": %.1f, \"ranks\": %d, \"comm_ms\": %.4f, \"comm_fraction\": %.4f, \"comm_ms_min\": %.4f, \"comm_ms_max\": %.4f, "
-               "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f, \"params_g\": %lld, \"params_d\": %lld}\n",
+               "\"allreduce_calls\": %.1f, \"allreduce_bytes\": %.0f, \"params_g\": %lld, \"params_d\": %lld, "
+               "\"bucket_kb\": %d, \"grad_ms\": %.4f, \"grad_ms_min\": %.4f, \"grad_ms_max\": %.4f, "
+               "\"grad_flight_ms\": %.4f, \"grad_buckets\": %.1f}\n",
                a.pos[0], preset, r.threads, r.batch, r.n_critic, r.iters, r.ms_median, r.ms_mean, r.ms_min,
                r.img_per_s, r.gflop_per_iter, r.gflops, peak, r.peak_rss_mb, r.ranks, r.comm_ms, comm_frac, r.comm_ms_min, r.comm_ms_max,
-               r.comm_calls, r.comm_bytes, (long long)r.params_g, (long long)r.params_d);
+               r.comm_calls, r.comm_bytes, (long long)r.params_g, (long long)r.params_d, r.bucket_kb, r.grad_ms,
+               r.grad_ms_min, r.grad_ms_max, r.grad_flight_ms, r.grad_buckets);
     } else {
         printf("config        %s (preset %s, arch %s, objective %s)\n", a.pos[0], preset,
                gt_cfg_str(cfg, "model", "arch"), gt_cfg_str(cfg, "model", "objective"));
@@ -92,6 +95,14 @@ int gt_cmd_bench(int argc, char **argv) {
             printf("              %.0f all-reduces of %s in all per iteration (gradients, batch-norm "
                    "statistics, batch-wide figures)\n",
                    r.comm_calls, gt_fmt_bytes(r.comm_bytes, b, sizeof b));
+            if (r.bucket_kb > 0)
+                printf("gradients     %.3f ms per iteration exposed (%.3f to %.3f over the ranks), %.3f ms in "
+                       "flight, %.0f buckets of up to %d KiB\n",
+                       r.grad_ms, r.grad_ms_min, r.grad_ms_max, r.grad_flight_ms, r.grad_buckets, r.bucket_kb);
+            else
+                printf("gradients     %.3f ms per iteration (%.3f to %.3f over the ranks), blocking "
+                       "(train.bucket_kb = 0)\n",
+                       r.grad_ms, r.grad_ms_min, r.grad_ms_max);
         }
         printf("images/s      %.0f\n", r.img_per_s);
         const char *per = r.ranks > 1 ? " on rank 0" : "";

@@ -117,6 +117,15 @@ static const gt_cfg_key schema[] = {
       "when a loss is NaN or Inf: stop, or reload the last checkpoint with lower learning rates"),
     F("train", "rollback_lr_factor", "0.5", 0, 1, "learning-rate factor of each rollback"),
     I("train", "max_rollbacks", "3", 0, 1000, "stop after this many rollbacks"),
+    I("train", "bucket_kb", "1024", 0, 1 << 21,
+      "data-parallel runs (mpirun): each network's gradient is summed over the ranks in buckets "
+      "of about this many KiB, each sent as soon as the backward pass has finished it, so that "
+      "communication overlaps computation (as PyTorch DDP); 0: one blocking all-reduce of the "
+      "whole gradient after the backward pass"),
+    F("train", "peer_timeout", "30", 0, 1e6,
+      "data-parallel runs (mpirun): a rank not heard from for this many seconds, while the others "
+      "wait for it, counts as lost (host down, link cut, process killed): every rank stops with a "
+      "message naming it, to go on from the last checkpoint with --resume; 0 waits for ever"),
     I("train", "arena_mb", "16384", 16, 1 << 30, "memory limit for one step's activations, MiB"),
 
     /* ---- [optim]: the optimizers -------------------------------------- */

@@ -105,6 +105,7 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
     int64_t b0 = t.batches;
     double c0 = gt_dist_comm_seconds();
     int64_t k0 = gt_dist_comm_calls(), y0 = gt_dist_comm_bytes();
+    gt_gradsync_stats g0 = gt_gradsync_stats_get(t.sync_g), d0 = gt_gradsync_stats_get(t.sync_d);
     while (!rc && n < cap) {
         double t0 = now();
         rc = gt_trainer_iteration(&t, &st);
@@ -126,15 +127,24 @@ int gt_bench_run(const gt_config *cfg, int iters, double seconds, gt_bench_resul
         r->params_d = m->d->n_values;
         r->comm_calls = (double)(gt_dist_comm_calls() - k0) / n;
         r->comm_bytes = (double)(gt_dist_comm_bytes() - y0) / n;
+        gt_gradsync_stats g1 = gt_gradsync_stats_get(t.sync_g), d1 = gt_gradsync_stats_get(t.sync_d);
+        r->grad_ms = (g1.exposed_s - g0.exposed_s + d1.exposed_s - d0.exposed_s) * 1e3 / n;
+        r->grad_flight_ms = (g1.flight_s - g0.flight_s + d1.flight_s - d0.flight_s) * 1e3 / n;
+        r->grad_buckets = (double)(g1.buckets - g0.buckets + d1.buckets - d0.buckets) / n;
+        r->bucket_kb = (int)gt_cfg_int(cfg, "train", "bucket_kb");
         r->comm_ms_min = r->comm_ms_max = r->comm_ms;
+        r->grad_ms_min = r->grad_ms_max = r->grad_ms;
         if (r->ranks > 1) {
-            /* every rank's figure, gathered with a sum of one-hot rows */
-            double *all = gt_xcalloc((size_t)r->ranks, sizeof(double));
+            /* every rank's figures, gathered with a sum of one-hot rows */
+            double *all = gt_xcalloc((size_t)r->ranks * 2, sizeof(double));
             all[gt_dist_rank()] = r->comm_ms;
-            gt_dist_sum_d(all, r->ranks);
+            all[r->ranks + gt_dist_rank()] = r->grad_ms;
+            gt_dist_sum_d(all, 2 * r->ranks);
             for (int i = 0; i < r->ranks; i++) {
                 if (all[i] < r->comm_ms_min) r->comm_ms_min = all[i];
                 if (all[i] > r->comm_ms_max) r->comm_ms_max = all[i];
+                if (all[r->ranks + i] < r->grad_ms_min) r->grad_ms_min = all[r->ranks + i];
+                if (all[r->ranks + i] > r->grad_ms_max) r->grad_ms_max = all[r->ranks + i];
             }
             free(all);
         }

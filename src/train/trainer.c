@@ -76,6 +76,12 @@ int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t s
     gan->dist_off = t->off;
     gan->dist_batch = t->ranks > 1 ? t->batch : 0;
     if (t->ranks > 1 && gt_cfg_bool(cfg, "model", "bn_sync")) gt_ctx_set_reducer(t->ctx, gt_dist_sum_d);
+    gt_dist_set_peer_timeout(gt_cfg_float(cfg, "train", "peer_timeout"));
+    int64_t bucket = (int64_t)gt_cfg_int(cfg, "train", "bucket_kb") << 10;
+    t->sync_g = gt_gradsync_new(gan->g, bucket);
+    t->sync_d = gt_gradsync_new(gan->d, bucket);
+    if (gt_gradsync_buckets(t->sync_g) + gt_gradsync_buckets(t->sync_d) > 0)
+        gt_ctx_set_grad_hook(t->ctx, gt_gradsync_hook, NULL);
     int shape[4];
     int nd = gt_gan_batch_shape(gan, t->local, shape);
     size_t n = (size_t)gt_shape_numel(nd, shape);
@@ -88,6 +94,8 @@ int gt_trainer_init(gt_trainer *t, const gt_config *cfg, gt_gan *gan, uint64_t s
 }
 
 void gt_trainer_free(gt_trainer *t) {
+    gt_gradsync_free(t->sync_g);
+    gt_gradsync_free(t->sync_d);
     gt_optim_free(t->opt_g);
     gt_optim_free(t->opt_d);
     gt_ctx_free(t->ctx);
@@ -166,11 +174,6 @@ static gt_tensor *weighted(gt_trainer *t, gt_tensor *loss) {
     return t->ranks == 1 ? loss : gt_scale(t->ctx, loss, t->share);
 }
 
-/* one all-reduce of the network's whole gradient block, then the update */
-static void step(gt_optim *o, gt_params *p) {
-    gt_dist_sum_f(p->grad, p->n_values);
-    gt_optim_step(o, p);
-}
 
 typedef struct critic_ud {
     gt_trainer *t;
@@ -211,6 +214,7 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
     gt_tensor *real = batch_tensor(t, t->real_buf), *fake = batch_tensor(t, t->fake_buf);
     gt_tensor *lr = labels_tensor(t, t->label_buf), *lf = labels_tensor(t, t->fake_label_buf);
     gt_params_zero_grad(m->d);
+    gt_gradsync_begin(t->sync_d, c);
     gt_tensor *dr = gt_gan_discriminate(c, m, real, lr, GT_MODE_TRAIN);
     gt_tensor *df = gt_gan_discriminate(c, m, fake, lf, GT_MODE_TRAIN);
     gt_tensor *loss = NULL;
@@ -280,7 +284,7 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
     }
     int rc = gt_backward(c, weighted(t, loss));
     if (rc) return rc;
-    step(t->opt_d, m->d);
+    gt_gradsync_update(t->sync_d, c, t->opt_d); /* the sum over ranks, then the step */
     if (t->obj == GT_OBJ_WGAN) gt_params_clip(m->d, t->clip);
     gt_ctx_reset(c);
     return GT_OK;
@@ -291,6 +295,7 @@ static int critic_step(gt_trainer *t, gt_stats *st) {
  * graph is kept for the generator update. */
 static gt_tensor *generate(gt_trainer *t, int record, int fresh) {
     gt_ctx *c = t->ctx;
+    gt_gradsync_settle(t->sync_g); /* G's last update, if it is still in flight */
     gt_tensor *z;
     if (fresh) {
         draw_fake_labels(t);
@@ -310,6 +315,7 @@ static int generator_step(gt_trainer *t, gt_tensor *fake, gt_stats *st) {
     gt_ctx *c = t->ctx;
     gt_gan *m = t->gan;
     gt_params_zero_grad(m->g);
+    gt_gradsync_begin(t->sync_g, c);
     gt_params_set_trainable(m->d, 0); /* no weight gradients for D in G's update */
     gt_tensor *df = gt_gan_discriminate(c, m, fake, labels_tensor(t, t->fake_label_buf), GT_MODE_TRAIN);
     gt_tensor *loss = g_loss_of(t, df, fake);
@@ -319,7 +325,10 @@ static int generator_step(gt_trainer *t, gt_tensor *fake, gt_stats *st) {
     int rc = gt_backward(c, weighted(t, loss));
     gt_params_set_trainable(m->d, 1);
     if (rc) return rc;
-    step(t->opt_g, m->g);
+    /* G is not used again before the next generate() (n_critic = 1: the
+     * critic trains on the copy in fake_buf), so its all-reduce stays in
+     * flight meanwhile and the update waits for settle */
+    gt_gradsync_update_later(t->sync_g, c, t->opt_g);
     gt_ctx_reset(c);
     return GT_OK;
 }
@@ -393,6 +402,7 @@ int gt_trainer_iteration(gt_trainer *t, gt_stats *st) {
         }
         break;
     }
+    gt_gradsync_settle(t->sync_g); /* the iteration ends with both networks updated */
     if (t->obj == GT_OBJ_BEGAN) s.kt = t->kt;
     *st = s;
     if ((rc = check_finite(t, &s))) return rc;

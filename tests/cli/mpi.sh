@@ -8,36 +8,10 @@ if command -v mpirun >/dev/null 2>&1 && ldd "$G" | grep -q libmpi; then
     # Open MPI keeps allocations to the end by design (LeakSanitizer lists
     # them); memory errors are still caught in sanitizer builds
     MPIRUN="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 mpirun --oversubscribe"
-    mkdir -p mp
-    # fixed pseudo-random pixels (Park-Miller), so a failure reproduces
-    { printf '\000\000\010\003\000\000\000\100\000\000\000\034\000\000\000\034'
-      LC_ALL=C awk 'BEGIN { x = 12345; for (i = 0; i < 64 * 784; i++) { x = (x * 16807) % 2147483647; printf "%c", int(x / 8388608) % 256 } }'; } > mp/train-images-idx3-ubyte
-    { printf '\000\000\010\001\000\000\000\100'; for i in 0 1 2 3 4 5 6; do printf '\000\001\002\003\004\005\006\007\010\011'; done | head -c 64; } > mp/train-labels-idx1-ubyte
-    base='[data]
-dataset = mnist
-path = mp
-[train]
-steps = 20
-batch_size = 16
-log_every = 1
-sample_every = 0
-ckpt_every = 0
-progress = none'
-    printf '[model]\npreset = dcgan\ng_width = 16\nd_width = 8\n%s\n' "$base" > mpd.ini
-    printf '[model]\npreset = wgan_gp\ng_hidden = 32,64\nd_hidden = 64,32\n%s\n' "$base" > mpw.ini
-    # within 1e-5 relative on every number of two logs.  A figure that is a
-    # mean of terms of both signs (d_real of a critic, say) can sit near zero
-    # while its terms do not, so each column is measured against the larger
-    # of the value and a tenth of the column's largest magnitude.
-    close_logs() {
-        paste -d, "$1" "$2" | awk -F, 'NR > 1 { n = NF / 2; rows = NR;
-            for (i = 2; i <= n; i++) { a[NR, i] = $i; b[NR, i] = $(i + n); m = ($i < 0 ? -$i : $i); if (m > col[i]) col[i] = m } }
-            END { for (r = 2; r <= rows; r++) for (i = 2; i <= n; i++) {
-                d = a[r, i] - b[r, i]; if (d < 0) d = -d; m = (a[r, i] < 0 ? -a[r, i] : a[r, i]);
-                if (m < col[i] / 10) m = col[i] / 10; if (m < 1e-6) m = 1e-6;
-                if (d / m > 1e-5) { print "row " r " column " i ": " a[r, i] " vs " b[r, i]; bad = 1 } }
-                if (bad) exit 1; print "logs agree" }'
-    }
+    # the data, configs mpd.ini and mpw.ini, close_logs
+    . "$ROOT/tests/mp_common.sh"
+    mp_data mp
+    mp_configs mp
     for cfgname in mpd mpw; do
         "$G" --threads 1 train $cfgname.ini --out "${cfgname}_plain" >/dev/null 2>&1
         $MPIRUN -np 1 "$G" --threads 1 train $cfgname.ini --out "${cfgname}_np1" >/dev/null 2>&1
@@ -46,6 +20,13 @@ progress = none'
         expect "mpi_${cfgname}_np2_matches" 0 "logs agree" -- close_logs "${cfgname}_plain/log.csv" "${cfgname}_np2/log.csv"
         $MPIRUN -np 2 "$G" --threads 1 train $cfgname.ini --out "${cfgname}_np2b" >/dev/null 2>&1
         expect "mpi_${cfgname}_np2_deterministic" 0 "" -- cmp "${cfgname}_np2/log.csv" "${cfgname}_np2b/log.csv"
+        # gradients all-reduced in buckets of 1 KiB as the backward pass
+        # finishes them, or in one blocking all-reduce after it: with two
+        # ranks every element is a + b either way (bit for bit)
+        $MPIRUN -np 2 "$G" --threads 1 train $cfgname.ini --out "${cfgname}_blocking" --set train.bucket_kb=0 >/dev/null 2>&1
+        $MPIRUN -np 2 "$G" --threads 1 train $cfgname.ini --out "${cfgname}_b1" --set train.bucket_kb=1 >/dev/null 2>&1
+        expect "mpi_${cfgname}_overlap_equals_blocking" 0 "" -- cmp "${cfgname}_blocking/log.csv" "${cfgname}_b1/log.csv"
+        expect "mpi_${cfgname}_default_buckets_equal_blocking" 0 "" -- cmp "${cfgname}_blocking/log.csv" "${cfgname}_np2/log.csv"
     done
     # 10 steps on 2 ranks, then 10 more in one process.  The state carries
     # over exactly (the first resumed step agrees within 1e-5); later steps
@@ -64,11 +45,13 @@ progress = none'
     # (a real figure: it is above zero, below the whole iteration)
     $MPIRUN -np 2 "$G" --threads 1 bench mpd.ini --steps 3 > mpbench.out 2>&1
     expect mpi_bench_comm 0 "^all-reduce +[0-9.]+ ms per iteration = [0-9.]+% of the iteration" -- cat mpbench.out
+    # the gradients' part: what the backward pass did not hide, G and D in one bucket each
+    expect mpi_bench_grad 0 "^gradients +[0-9.]+ ms per iteration exposed \([0-9.]+ to [0-9.]+ over the ranks\), [0-9.]+ ms in flight, 2 buckets of up to 1024 KiB$" -- cat mpbench.out
     expect mpi_bench_comm_real 0 "^ok$" -- awk '/^all-reduce/ { ms = $2; pct = $7 + 0 } END { print (ms > 0 && pct > 0 && pct < 100) ? "ok" : "ms " ms " pct " pct }' mpbench.out
     expect mpi_bench_rank0_only 0 "^1$" -- grep -c "^config " mpbench.out
     # per iteration: G and D gradients (4 x (107057 + 24865) bytes), batch-norm
     # sums and the batch-wide figures, in 40 all-reduces
-    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+, \"comm_ms_min\": [0-9.]+, \"comm_ms_max\": [0-9.]+, \"allreduce_calls\": 40.0, \"allreduce_bytes\": 539872, \"params_g\": 107057, \"params_d\": 24865\}" -- \
+    expect mpi_bench_json 0 "\"ranks\": 2, \"comm_ms\": [0-9.]+, \"comm_fraction\": 0\.[0-9]+, \"comm_ms_min\": [0-9.]+, \"comm_ms_max\": [0-9.]+, \"allreduce_calls\": 40.0, \"allreduce_bytes\": 539872, \"params_g\": 107057, \"params_d\": 24865, \"bucket_kb\": 1024, \"grad_ms\": [0-9.]+, \"grad_ms_min\": [0-9.]+, \"grad_ms_max\": [0-9.]+, \"grad_flight_ms\": [0-9.]+, \"grad_buckets\": 2.0\}" -- \
         $MPIRUN -np 2 "$G" --threads 1 bench mpd.ini --seconds 0.2 --json
     expect bench_single_no_comm 1 "" -- sh -c '"$0" --threads 1 bench mpd.ini --steps 2 | grep -q "all-reduce\|ranks"' "$G"
     # only rank 0 writes: one events file
@@ -76,6 +59,27 @@ progress = none'
     # an error on a rank ends the job with that rank's message
     printf '[model]\npreset = dcgan\n[data]\ndataset = mnist\npath = mp\nimage_size = 28\n[train]\nbatch_size = 16\nprogress = none\n' > mpbad.ini
     expect mpi_error_ends_job 2 "rank [01] of 2\] .*multiple of 16" -- $MPIRUN -np 2 "$G" --threads 1 train mpbad.ini --out mpbad
+    # a rank that stops answering (SIGSTOP, as a frozen host would) ends the
+    # job within train.peer_timeout, with the other rank's message naming it
+    # (an all-reduce would wait for it for ever)
+    $MPIRUN -np 2 "$G" --threads 1 train mpd.ini --out mpd_frozen --set train.steps=1000000 --set train.peer_timeout=2 >frozen.out 2>&1 &
+    mp=$!
+    victim=""
+    for i in $(seq 1 600); do
+        for c in $(ps -o pid= --ppid $mp 2>/dev/null); do
+            tr '\0' '\n' <"/proc/$c/environ" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && victim=$c
+        done
+        [ -n "$victim" ] && [ -s mpd_frozen/log.csv ] && break
+        sleep 0.1
+    done
+    frozen_at=$(date +%s)
+    [ -n "$victim" ] && kill -STOP "$victim"
+    for i in $(seq 1 300); do kill -0 $mp 2>/dev/null || break; sleep 0.1; done
+    kill -0 $mp 2>/dev/null && { kill -KILL "$victim" $mp 2>/dev/null; echo "still running 30 s later" >>frozen.out; }
+    wait $mp
+    echo "stopped after $(($(date +%s) - frozen_at)) s" >>frozen.out
+    expect mpi_frozen_rank_named 0 "^gantrain: \[rank 0 of 2 on [^]]+\] lost rank 1 on [^:]+: nothing heard from it for [2-9]\.[0-9] s" -- cat frozen.out
+    expect mpi_frozen_rank_bounded 0 "^stopped after ([0-9]|1[0-9]) s$" -- cat frozen.out
 else
     echo "skip mpi tests: no mpirun or gantrain built without Open MPI"
 fi
