@@ -34,10 +34,13 @@ chmod +x gantrain-on-host
 mh_head "$ROOT/scripts/sweep.sh" swm.ini lr=1e-3,5e-4,2e-4 seed=1,2 --hosts swhosts --root "$W/sw" --name hosts \
     --mpirun "mpirun $(mh_mca)" --gantrain "$W/gantrain-on-host" >sweep.out 2>&1 &
 sp=$!
-# host 2 dies once a run on it has passed a checkpoint
+# host 2 dies once a run still training on it has passed a checkpoint (not
+# one that already finished there: the next run on h2 may have none yet)
 h2_checkpointed() {
     for f in sw/hosts/*/train.log; do
-        grep -q "^on host h2" "$f" 2>/dev/null && [ -e "$(dirname "$f")/ckpt/last" ] && return 0
+        d=$(dirname "$f")
+        grep -q "^on host h2" "$f" 2>/dev/null && [ -e "$d/ckpt/last" ] &&
+            ! grep -q "^status=done" "$d/sweep.state" 2>/dev/null && return 0
     done
     return 1
 }
